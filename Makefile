@@ -1,0 +1,46 @@
+# Derive: `make run` builds and starts the server with a demo image; `make test` runs every test.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DATA ?= ./derive-data
+CLOUD ?= demo
+DEMO_ID ?= samples/kleiber
+SWIFT ?= swift
+
+.PHONY: run test deps test-deps build release fuzz bench clean
+
+# System libraries: libvips (and its headers) for rendering, SQLite headers for GRDB.
+deps:
+	@missing=""; \
+	pkg-config --exists vips || missing="$$missing libvips-dev"; \
+	command -v vipsheader >/dev/null || missing="$$missing libvips-tools"; \
+	dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing="$$missing libsqlite3-dev"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+test-deps: deps
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product derive
+
+run: release
+	@bin=$$($(SWIFT) build -c release --show-bin-path)/derive; \
+	$$bin upload TestImages/photo_12mp.jpg --public-id $(DEMO_ID) --data $(DATA) >/dev/null && \
+	echo && echo "Open: http://$(HOST):$(PORT)/$(CLOUD)/image/upload/c_fill,w_300,h_200/v1/$(DEMO_ID).jpg" && echo && \
+	DERIVE_CLOUD_NAME=$(CLOUD) exec $$bin serve --data $(DATA) --host $(HOST) --port $(PORT)
+
+# The leak check counts libvips objects process-wide, so it runs alone after the main pass.
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
+
+clean:
+	rm -rf .build derive-data

@@ -1,0 +1,90 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Derive",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Derive", targets: ["Derive"]),
+        .library(name: "DeriveTransform", targets: ["DeriveTransform"]),
+        .library(name: "DeriveRender", targets: ["DeriveRender"]),
+        .library(name: "DeriveStore", targets: ["DeriveStore"]),
+        .library(name: "DeriveServer", targets: ["DeriveServer"]),
+        .executable(name: "derive", targets: ["derive"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"]), .brew(["vips"])]
+        ),
+        .target(name: "DeriveTransform", swiftSettings: strict),
+        .target(
+            name: "DeriveRender",
+            dependencies: ["CVips", "DeriveTransform"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeriveStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Derive",
+            dependencies: [
+                "DeriveTransform", "DeriveRender", "DeriveStore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeriveServer",
+            dependencies: [
+                "Derive",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "derive",
+            dependencies: [
+                "Derive", "DeriveServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DeriveTransformTests", dependencies: ["DeriveTransform"], swiftSettings: strict),
+        .testTarget(
+            name: "DeriveRenderTests",
+            dependencies: ["DeriveRender", "CVips"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DeriveStoreTests", dependencies: ["DeriveStore"], swiftSettings: strict),
+        .testTarget(name: "DeriveTests", dependencies: ["Derive"], swiftSettings: strict),
+        .testTarget(
+            name: "DeriveServerTests",
+            dependencies: [
+                "DeriveServer", "DeriveRender",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

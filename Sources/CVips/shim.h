@@ -1,0 +1,32 @@
+#ifndef CVIPS_SHIM_H
+#define CVIPS_SHIM_H
+
+#include <vips/vips.h>
+
+/* G_TYPE_* and a few libvips helpers are function-like macros or variadic functions,
+   which Swift cannot import; these static inline wrappers expose them. */
+
+static inline GType cvips_gtype_int(void) { return G_TYPE_INT; }
+static inline GType cvips_gtype_uint64(void) { return G_TYPE_UINT64; }
+static inline GType cvips_gtype_double(void) { return G_TYPE_DOUBLE; }
+static inline GType cvips_gtype_boolean(void) { return G_TYPE_BOOLEAN; }
+static inline GType cvips_gtype_string(void) { return G_TYPE_STRING; }
+static inline GType cvips_gtype_enum(void) { return G_TYPE_ENUM; }
+static inline GType cvips_gtype_flags(void) { return G_TYPE_FLAGS; }
+static inline GType cvips_gtype_boxed(void) { return G_TYPE_BOXED; }
+static inline GType cvips_gtype_object(void) { return G_TYPE_OBJECT; }
+static inline GType cvips_type_image(void) { return VIPS_TYPE_IMAGE; }
+static inline GType cvips_type_blob(void) { return VIPS_TYPE_BLOB; }
+static inline GType cvips_type_array_double(void) { return VIPS_TYPE_ARRAY_DOUBLE; }
+static inline GType cvips_type_array_int(void) { return VIPS_TYPE_ARRAY_INT; }
+static inline GType cvips_type_array_image(void) { return VIPS_TYPE_ARRAY_IMAGE; }
+
+static inline GObject *cvips_gobject(void *p) { return G_OBJECT(p); }
+static inline VipsObject *cvips_object(void *p) { return VIPS_OBJECT(p); }
+
+/* VIPS_INIT's ABI check, which Swift cannot call as a macro. */
+static inline int cvips_abi_ok(void) {
+    return vips_version(3) - vips_version(5) == VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE;
+}
+
+#endif

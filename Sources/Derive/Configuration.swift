@@ -1,0 +1,51 @@
+import DeriveRender
+import Foundation
+
+/// Everything a `Derive` instance needs to know. Filled from defaults, then the environment
+/// (`DERIVE_*`), then explicit values (CLI flags).
+public struct Configuration: Sendable {
+    /// Where the embedded catalog (`catalog.sqlite`) and blobs (`blobs/`) live.
+    public var dataDirectory: URL
+    /// The cloud name in delivery URLs (`/<cloud>/image/upload/...`).
+    public var cloudName: String = "demo"
+    public var limits = RenderLimits()
+    /// Renders run on this many dedicated threads (default: one per core).
+    public var renderThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// Renders waiting for a thread beyond this are refused (`DeriveError.overloaded`).
+    public var maxQueuedRenders = 64
+    /// Largest original accepted, in bytes.
+    public var maxUploadBytes = 100 * 1024 * 1024
+
+    public init(dataDirectory: URL) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Defaults overridden by `DERIVE_DATA`, `DERIVE_CLOUD_NAME`, `DERIVE_RENDER_THREADS`,
+    /// `DERIVE_MAX_INPUT_PIXELS` and `DERIVE_MAX_UPLOAD_BYTES`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> Configuration
+    {
+        var configuration = Configuration(
+            dataDirectory: URL(fileURLWithPath: environment["DERIVE_DATA"] ?? "./derive-data"))
+        if let name = environment["DERIVE_CLOUD_NAME"], !name.isEmpty { configuration.cloudName = name }
+        if let threads = environment["DERIVE_RENDER_THREADS"].flatMap(Int.init), threads > 0 {
+            configuration.renderThreads = threads
+        }
+        if let pixels = environment["DERIVE_MAX_INPUT_PIXELS"].flatMap(Int.init), pixels > 0 {
+            configuration.limits.maxInputPixels = pixels
+        }
+        if let bytes = environment["DERIVE_MAX_UPLOAD_BYTES"].flatMap(Int.init), bytes > 0 {
+            configuration.maxUploadBytes = bytes
+        }
+        return configuration
+    }
+
+    /// A printable summary (secrets masked) for start-up logs.
+    public var summary: String {
+        """
+        data=\(dataDirectory.path) cloud=\(cloudName) render-threads=\(renderThreads) \
+        max-queued-renders=\(maxQueuedRenders) max-input-pixels=\(limits.maxInputPixels) \
+        max-upload-bytes=\(maxUploadBytes)
+        """
+    }
+}

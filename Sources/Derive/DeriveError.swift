@@ -1,0 +1,33 @@
+import DeriveRender
+import DeriveStore
+import DeriveTransform
+
+/// Why a `Derive` call failed. `DeriveServer` maps each case to an HTTP status.
+public enum DeriveError: Error, Sendable, CustomStringConvertible {
+    /// No original with that public id.
+    case notFound(String)
+    /// The transformation text or delivery URL does not parse.
+    case invalidTransformation(TransformationError)
+    /// The public id is empty, too long or contains path tricks.
+    case invalidPublicID(String)
+    /// The upload is larger than `Configuration.maxUploadBytes`.
+    case uploadTooLarge(bytes: Int, limit: Int)
+    /// The image or the transformation cannot be rendered.
+    case render(RenderError)
+    /// Storage failed.
+    case store(StoreError)
+    /// Too many renders are queued; try again later.
+    case overloaded
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "resource not found: \(id)"
+        case .invalidTransformation(let error): "invalid transformation: \(error.message)"
+        case .invalidPublicID(let reason): "invalid public id: \(reason)"
+        case .uploadTooLarge(let bytes, let limit): "upload of \(bytes) bytes is over the limit of \(limit) bytes"
+        case .render(let error): error.description
+        case .store(let error): error.description
+        case .overloaded: "the server is busy rendering; retry shortly"
+        }
+    }
+}

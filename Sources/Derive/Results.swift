@@ -1,0 +1,33 @@
+import DeriveRender
+import DeriveStore
+
+/// The bytes of a delivered image and where they came from.
+public struct RenderResult: Sendable {
+    public var bytes: [UInt8]
+    public var format: ImageFormat
+    /// SHA-256 of the bytes.
+    public var blob: String
+    /// True when served from the store without rendering.
+    public var hit: Bool
+    /// The derivative record, nil when the original itself was served.
+    public var derivative: DerivativeRecord?
+
+    public var contentType: String { format.contentType }
+    /// A strong validator: equal bytes have equal ETags.
+    public var etag: String { "\"\(blob.prefix(32))\"" }
+}
+
+/// What `upload` stored.
+public struct UploadResult: Sendable {
+    public var resource: ResourceRecord
+    /// True when an existing original was replaced by a new version.
+    public var overwritten: Bool
+    /// True when the id existed, `overwrite` was false and the existing original was kept.
+    public var existing: Bool
+}
+
+/// An original and its derived images.
+public struct ResourceDetails: Sendable {
+    public var resource: ResourceRecord
+    public var derived: [DerivativeRecord]
+}

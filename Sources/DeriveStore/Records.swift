@@ -1,0 +1,88 @@
+import Foundation
+
+/// Identifies an original: Cloudinary's `(resource_type, type, public_id)`.
+public struct ResourceKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var resourceType: String
+    public var type: String
+    public var publicID: String
+
+    public init(resourceType: String = "image", type: String = "upload", publicID: String) {
+        self.resourceType = resourceType
+        self.type = type
+        self.publicID = publicID
+    }
+
+    public var description: String { "\(resourceType)/\(type)/\(publicID)" }
+}
+
+/// An original as the catalog records it.
+public struct ResourceRecord: Sendable, Hashable, Codable {
+    public var key: ResourceKey
+    /// Unix seconds; strictly increasing per public id.
+    public var version: Int
+    /// SHA-256 hex of the original's bytes.
+    public var blob: String
+    public var format: String
+    public var width: Int
+    public var height: Int
+    public var bytes: Int
+    public var createdAt: Date
+
+    public init(
+        key: ResourceKey, version: Int, blob: String, format: String, width: Int, height: Int, bytes: Int,
+        createdAt: Date
+    ) {
+        self.key = key
+        self.version = version
+        self.blob = blob
+        self.format = format
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+        self.createdAt = createdAt
+    }
+
+    /// The ETag Cloudinary reports for an original: the content hash's first 32 hex digits.
+    public var etag: String { String(blob.prefix(32)) }
+}
+
+/// A derived image of one version of an original.
+public struct DerivativeRecord: Sendable, Hashable, Codable {
+    /// 32 hex digits, stable for (original, version, transformation, format).
+    public var id: String
+    public var key: ResourceKey
+    public var version: Int
+    /// The canonical transformation string ("" for none).
+    public var transformation: String
+    public var format: String
+    public var blob: String
+    public var bytes: Int
+    public var width: Int
+    public var height: Int
+    /// What produced it (renderer and libvips version).
+    public var renderer: String
+    public var createdAt: Date
+
+    public init(
+        key: ResourceKey, version: Int, transformation: String, format: String, blob: String, bytes: Int,
+        width: Int, height: Int, renderer: String, createdAt: Date
+    ) {
+        self.id = Self.id(key: key, version: version, transformation: transformation, format: format)
+        self.key = key
+        self.version = version
+        self.transformation = transformation
+        self.format = format
+        self.blob = blob
+        self.bytes = bytes
+        self.width = width
+        self.height = height
+        self.renderer = renderer
+        self.createdAt = createdAt
+    }
+
+    /// The derivative key as a 32-hex id: the same inputs always give the same id.
+    public static func id(key: ResourceKey, version: Int, transformation: String, format: String) -> String {
+        let text = "\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(transformation)\u{0}\(format)"
+        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
+    }
+}

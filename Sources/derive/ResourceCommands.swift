@@ -1,0 +1,144 @@
+import ArgumentParser
+import Derive
+import DeriveStore
+import Foundation
+
+struct Upload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Upload an original image.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The image file.") var file: String
+    @Option(name: .customLong("public-id"), help: "Public id (default: the file name without extension).")
+    var publicID: String?
+    @Flag(name: .customLong("no-overwrite"), help: "Keep an existing original with the same id.")
+    var noOverwrite = false
+    @Flag(help: "Print the resource as one JSON object.") var json = false
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw fail(ValidationError("cannot read \(file)"))
+        }
+        let id = publicID ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let result: UploadResult
+        do {
+            result = try await global.withDerive { try await $0.upload([UInt8](data), publicID: id, overwrite: !noOverwrite) }
+        } catch { throw fail(error) }
+        if json {
+            try printJSON(ResourceJSON(result.resource, derived: nil, existing: result.existing))
+        } else {
+            let r = result.resource
+            let note = result.existing ? " (existing, kept)" : result.overwritten ? " (new version)" : ""
+            print("\(r.key.publicID) v\(r.version) \(r.format) \(r.width)x\(r.height) \(r.bytes) bytes\(note)")
+        }
+    }
+}
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show an original and its derived images.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Public id.") var publicID: String
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        let details: ResourceDetails?
+        do { details = try await global.withDerive { try await $0.resource(publicID: publicID) } } catch { throw fail(error) }
+        guard let details else { throw fail(ValidationError("resource not found: \(publicID)")) }
+        if json {
+            try printJSON(ResourceJSON(details.resource, derived: details.derived, existing: nil))
+            return
+        }
+        let r = details.resource
+        print("\(r.key.publicID) v\(r.version) \(r.format) \(r.width)x\(r.height) \(r.bytes) bytes blob \(r.blob)")
+        for d in details.derived {
+            print("  \(d.id) \(d.transformation.isEmpty ? "-" : d.transformation) \(d.format) \(d.width)x\(d.height) \(d.bytes) bytes")
+        }
+    }
+}
+
+struct Delete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete originals with every derivative and every blob nothing else references.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Public ids.") var publicIDs: [String]
+    @Flag(help: "Print one JSON object per id.") var json = false
+
+    func run() async throws {
+        var missing = 0
+        do {
+            try await global.withDerive { derive in
+                for id in publicIDs {
+                    let deleted = try await derive.delete(publicID: id)
+                    if deleted == nil { missing += 1 }
+                    if json {
+                        try printJSON(
+                            DeleteJSON(
+                                public_id: id, result: deleted == nil ? "not_found" : "deleted",
+                                derived: deleted?.derivatives.count ?? 0))
+                    } else if let deleted {
+                        print("deleted \(id) and \(deleted.derivatives.count) derived images")
+                    } else {
+                        print("not found: \(id)")
+                    }
+                }
+            }
+        } catch { throw fail(error) }
+        if missing > 0 { throw ExitCode(1) }
+    }
+}
+
+struct DeleteJSON: Encodable {
+    var public_id: String
+    var result: String
+    var derived: Int
+}
+
+/// The JSON shape of a resource, using Cloudinary's field names.
+struct ResourceJSON: Encodable {
+    var public_id: String
+    var resource_type: String
+    var type: String
+    var version: Int
+    var format: String
+    var width: Int
+    var height: Int
+    var bytes: Int
+    var etag: String
+    var created_at: Date
+    var existing: Bool?
+    var derived: [DerivedJSON]?
+
+    init(_ r: ResourceRecord, derived: [DerivativeRecord]?, existing: Bool?) {
+        public_id = r.key.publicID
+        resource_type = r.key.resourceType
+        type = r.key.type
+        version = r.version
+        format = r.format
+        width = r.width
+        height = r.height
+        bytes = r.bytes
+        etag = r.etag
+        created_at = r.createdAt
+        self.existing = existing
+        self.derived = derived?.map(DerivedJSON.init)
+    }
+}
+
+struct DerivedJSON: Encodable {
+    var id: String
+    var transformation: String
+    var format: String
+    var bytes: Int
+    var width: Int
+    var height: Int
+
+    init(_ d: DerivativeRecord) {
+        id = d.id
+        transformation = d.transformation
+        format = d.format
+        bytes = d.bytes
+        width = d.width
+        height = d.height
+    }
+}

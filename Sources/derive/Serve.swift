@@ -1,0 +1,28 @@
+import ArgumentParser
+import Derive
+import DeriveServer
+import Foundation
+import Hummingbird
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free one).") var port = 8080
+
+    func run() async throws {
+        let configuration = global.configuration
+        let derive: Derive
+        do { derive = try await Derive.open(configuration) } catch { throw fail(error) }
+        FileHandle.standardOutput.write(Data("derive: \(configuration.summary)\n".utf8))
+        let cloud = configuration.cloudName
+        let host = self.host
+        let app = DeriveHTTPServer.makeApplication(derive: derive, host: host, port: port) { port in
+            let line = "derive: listening on http://\(host):\(port)/\(cloud)/image/upload/<transformations>/<public_id>.<ext>\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        try await app.runService()
+        await derive.shutdown()
+    }
+}
