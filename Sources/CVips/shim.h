@@ -29,4 +29,18 @@ static inline int cvips_abi_ok(void) {
     return vips_version(3) - vips_version(5) == VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE;
 }
 
+/* Render timeouts: libvips emits "eval" while computing an image; past the deadline the handler
+   sets the kill flag and the computation fails ("killed"). */
+static inline void cvips_eval_deadline_cb(VipsImage *image, VipsProgress *progress, void *deadline) {
+    (void)progress;
+    if (g_get_monotonic_time() > *(gint64 *)deadline) vips_image_set_kill(image, TRUE);
+}
+static inline gulong cvips_watch_deadline(VipsImage *image, gint64 *deadline) {
+    vips_image_set_progress(image, TRUE);
+    return g_signal_connect(image, "eval", G_CALLBACK(cvips_eval_deadline_cb), deadline);
+}
+static inline void cvips_unwatch(VipsImage *image, gulong handler) {
+    g_signal_handler_disconnect(image, handler);
+}
+
 #endif

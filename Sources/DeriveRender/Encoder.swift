@@ -1,24 +1,65 @@
 import CVips
 
-/// Encodes a rendered image. Metadata is stripped; JPEG output is flattened onto white.
+/// How the result is encoded.
+public struct OutputOptions: Sendable, Hashable {
+    public var format: ImageFormat
+    /// 1...100 for lossy encodings; nil for lossless ones.
+    public var quality: Int?
+    /// `fl_progressive`: progressive JPEG, interlaced PNG/GIF.
+    public var progressive = false
+    /// `fl_png8`, or `fl_lossy` with PNG: an 8-bit palette.
+    public var palette = false
+    /// `fl_keep_iptc`: keep metadata instead of stripping it.
+    public var keepMetadata = false
+    /// `fl_attachment[:name]`: deliver as a download (the server sets Content-Disposition).
+    public var attachment: String?
+
+    public init(format: ImageFormat, quality: Int?) {
+        self.format = format
+        self.quality = quality
+    }
+}
+
+extension ImageFormat {
+    var isLossy: Bool { self == .jpeg || self == .webp || self == .avif || self == .heic }
+    /// Formats that keep every frame of an animation.
+    public var supportsAnimation: Bool { self == .gif || self == .webp }
+}
+
+/// Encodes rendered frames. Metadata is stripped unless asked otherwise; JPEG output is flattened
+/// onto white (a `b_` colour was already applied by the pipeline).
 enum Encoder {
-    static func encode(_ image: VImage, options: OutputOptions) throws(VipsError) -> [UInt8] {
-        var image = image
-        var arguments: [String: VipsValue] = ["strip": .bool(true)]
+    static func encode(_ frames: [VImage], options: OutputOptions, deadline: Deadline) throws(VipsError) -> [UInt8] {
+        var image = frames.count > 1 && options.format.supportsAnimation ? try join(frames) : frames[0]
+        var arguments: [String: VipsValue] = ["strip": .bool(!options.keepMetadata)]
         if let quality = options.quality { arguments["Q"] = .int(quality) }
         let saver: String
         switch options.format {
         case .jpeg:
             if image.hasAlpha {
-                image = try VipsCall.call(
-                    "flatten", ["in": .image(image), "background": .doubles([255, 255, 255])]
-                ).image()
+                image = try StepExecutor.call("flatten", ["in": .image(image), "background": .doubles([255, 255, 255])])
             }
             saver = "jpegsave_buffer"
-        case .png: saver = "pngsave_buffer"
-        case .webp: saver = "webpsave_buffer"
-        case .gif: saver = "gifsave_buffer"
-        case .tiff: saver = "tiffsave_buffer"
+            if options.progressive { arguments["interlace"] = .bool(true) }
+        case .png:
+            saver = "pngsave_buffer"
+            if options.progressive { arguments["interlace"] = .bool(true) }
+            if options.palette {
+                arguments["palette"] = .bool(true)
+                arguments["effort"] = .int(2)
+            } else {
+                arguments["Q"] = nil
+            }
+        case .webp:
+            saver = "webpsave_buffer"
+            arguments["effort"] = .int(2)
+        case .gif:
+            saver = "gifsave_buffer"
+            arguments["Q"] = nil
+            if options.progressive { arguments["interlace"] = .bool(true) }
+        case .tiff:
+            saver = "tiffsave_buffer"
+            arguments["compression"] = .string(options.quality == nil ? "deflate" : "jpeg")
         case .avif:
             saver = "heifsave_buffer"
             arguments["compression"] = .string("av1")
@@ -26,8 +67,20 @@ enum Encoder {
         case .heic:
             saver = "heifsave_buffer"
             arguments["compression"] = .string("hevc")
+            arguments["effort"] = .int(2)
         }
         arguments["in"] = .image(image)
-        return try VipsCall.call(saver, arguments, outputs: ["buffer"]).buffer()
+        let input = image
+        return try deadline.watch(input) { () throws(VipsError) -> [UInt8] in
+            try VipsCall.call(saver, arguments, outputs: ["buffer"]).buffer()
+        }
+    }
+
+    /// Frames stacked vertically with `page-height`, which the GIF and WebP savers write as an animation.
+    private static func join(_ frames: [VImage]) throws(VipsError) -> VImage {
+        let joined = try StepExecutor.call("arrayjoin", ["in": .images(frames), "across": .int(1)])
+        let copy = try StepExecutor.call("copy", ["in": .image(joined)])
+        copy.setInt("page-height", frames[0].height)
+        return copy
     }
 }

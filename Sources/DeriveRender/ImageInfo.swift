@@ -13,6 +13,8 @@ public struct ImageInfo: Sendable, Hashable {
     public var hasAlpha: Bool
     /// EXIF orientation, 1...8.
     public var orientation: Int
+    /// Colours need converting to sRGB: a CMYK source, or an embedded profile other than sRGB.
+    public var needsColourConversion: Bool = false
 
     /// Pixels that decoding one page would produce.
     public var pixelCount: Int { width * height }
@@ -32,7 +34,7 @@ public struct ImageInfo: Sendable, Hashable {
         let swapsAxes = image.orientation >= 5
         let pages = max(1, image.pageCount)
         let pageHeight = pages > 1 ? image.pageHeight : image.height
-        return ImageInfo(
+        var info = ImageInfo(
             format: format,
             width: swapsAxes ? pageHeight : image.width,
             height: swapsAxes ? image.width : pageHeight,
@@ -40,6 +42,8 @@ public struct ImageInfo: Sendable, Hashable {
             hasAlpha: image.hasAlpha,
             orientation: image.orientation
         )
+        info.needsColourConversion = image.interpretation == VIPS_INTERPRETATION_CMYK || image.hasForeignProfile
+        return info
     }
 }
 

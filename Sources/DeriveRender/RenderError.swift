@@ -14,6 +14,12 @@ public enum RenderError: Error, Sendable, Hashable, CustomStringConvertible {
     case unsupportedTransformation(String)
     /// The requested output format is unknown or cannot be written by this libvips build.
     case unsupportedFormat(String)
+    /// The source has more frames than the configured limit.
+    case tooManyFrames(count: Int, limit: Int)
+    /// An `l_`/`u_` layer names an original that does not exist.
+    case layerNotFound(String)
+    /// Rendering took longer than the configured limit and was stopped.
+    case timeout(seconds: Int)
     /// libvips failed while rendering.
     case processing(String)
 
@@ -28,6 +34,9 @@ public enum RenderError: Error, Sendable, Hashable, CustomStringConvertible {
             "the output would be \(width)x\(height) (\(width * height) pixels), over the limit of \(limit) pixels"
         case .unsupportedTransformation(let detail): detail
         case .unsupportedFormat(let name): "unsupported output format \"\(name)\""
+        case .tooManyFrames(let count, let limit): "the image has \(count) frames, over the limit of \(limit)"
+        case .layerNotFound(let id): "layer image \"\(id)\" not found"
+        case .timeout(let seconds): "rendering took longer than \(seconds) s and was stopped"
         case .processing(let detail): "rendering failed: \(detail)"
         }
     }
@@ -35,6 +44,7 @@ public enum RenderError: Error, Sendable, Hashable, CustomStringConvertible {
     /// True when the fault lies in the request or the source image rather than in the server.
     public var isClientError: Bool {
         if case .processing = self { return false }
+        if case .timeout = self { return false }
         return true
     }
 }

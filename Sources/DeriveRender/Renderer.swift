@@ -6,13 +6,18 @@ public struct RenderedImage: Sendable, Hashable {
     public var bytes: [UInt8]
     public var format: ImageFormat
     public var width: Int
+    /// Height of one frame.
     public var height: Int
+    public var frames: Int = 1
+    /// Set by `fl_attachment[:name]`: deliver as a download, optionally under this name ("" = default name).
+    public var attachment: String?
 }
 
 /// Renders transformations with libvips. Stateless and thread-safe; every call blocks its thread
 /// for the whole render, so callers run it on a dedicated pool, never on Swift's cooperative one.
 public struct Renderer: Sendable {
     public var planner: Planner
+    public var limits: RenderLimits { planner.limits }
 
     public init(limits: RenderLimits = RenderLimits()) {
         planner = Planner(limits: limits)
@@ -20,86 +25,116 @@ public struct Renderer: Sendable {
 
     /// Identifies what produced a derivative: the same source, canonical transformation and
     /// fingerprint always give the same derivative key.
-    public static var fingerprint: String { "derive-render/1;libvips/\(VipsRuntime.version)" }
+    public static var fingerprint: String { "derive-render/2;libvips/\(VipsRuntime.version)" }
 
-    /// Probes, plans and renders in one call.
     public func render(
         _ bytes: [UInt8], transformation: Transformation, format: ImageFormat
     ) throws(RenderError) -> RenderedImage {
-        let info = try ImageInfo.probe(bytes)
-        let plan = try planner.plan(transformation, source: info, format: format)
-        return try execute(plan, source: bytes)
+        try render(bytes, transformation: transformation, context: RenderContext(format: format))
     }
 
-    /// Runs a plan made for `source`.
-    public func execute(_ plan: RenderPlan, source bytes: [UInt8]) throws(RenderError) -> RenderedImage {
-        do throws(VipsError) {
-            let blob = try VBlob(copying: bytes)
-            var steps = plan.steps[...]
-            var image: VImage
+    /// Decodes `bytes`, runs `transformation` and encodes the result in `context.format`.
+    public func render(
+        _ bytes: [UInt8], transformation: Transformation, context: RenderContext
+    ) throws(RenderError) -> RenderedImage {
+        let info = try ImageInfo.probe(bytes)
+        let components = transformation.steps
+        let output = try planner.output(for: transformation, format: context.format)
+        let pipeline = Pipeline(limits: limits, context: context)
+        let page = try Self.page(components)
+        var canvas: Canvas
+        var done = 0
+        if info.pages > 1 && page == nil && context.format.supportsAnimation {
+            let frames = try Loader.frames(bytes, limits: limits)
+            canvas = Canvas(frames: frames, initialWidth: info.width, initialHeight: info.height)
+        } else {
+            // Plan the first component against the header so its resize happens while decoding.
+            var steps: [RenderStep] = []
+            if let first = components.first, Planner.isPlain(first) {
+                try pipeline.checkSupported(first, number: 1)
+                let state = ImageState(width: info.width, height: info.height, hasAlpha: info.hasAlpha)
+                steps = try pipeline.planner(1).steps(for: first, state: state)
+                done = 1
+            }
+            let autorotate = !components.contains { $0.angles?.contains(.ignore) == true }
+            let image: VImage
             switch steps.first {
             case .resize(let width, let height):
-                steps = steps.dropFirst()
-                image = try thumbnail(blob, width: width, height: height, crop: nil)
+                image = try Loader.still(
+                    bytes, limits: limits, page: page, autorotate: autorotate, size: (width, height))
+                steps.removeFirst()
             case .smartFill(let width, let height, let interesting):
-                steps = steps.dropFirst()
-                image = try thumbnail(blob, width: width, height: height, crop: interesting)
+                image = try Loader.still(
+                    bytes, limits: limits, page: page, autorotate: autorotate, size: (width, height), crop: interesting)
+                steps.removeFirst()
             default:
-                image = try thumbnail(blob, width: plan.sourceWidth, height: plan.sourceHeight, crop: nil)
+                image = try Loader.still(bytes, limits: limits, page: page, autorotate: autorotate)
             }
-            for step in steps {
-                image = try apply(step, to: image)
+            // Decoding is sequential; anything beyond crops, pads and resizes reads pixels out of order.
+            let sequentialOnly = done == components.count && steps.allSatisfy(\.isSequential)
+            let loaded = sequentialOnly ? image : try pipeline.run { () throws(VipsError) in try image.inMemory() }
+            canvas = Canvas(frames: [loaded], initialWidth: info.width, initialHeight: info.height)
+            let start = canvas
+            canvas = try pipeline.run { () throws(VipsError) in try start.applying(steps) }
+        }
+        canvas = try pipeline.run(Array(components.dropFirst(done)), on: canvas, numberOffset: done)
+        let result = canvas.first
+        guard result.width * result.height <= limits.maxOutputPixels else {
+            throw .outputTooLarge(width: result.width, height: result.height, limit: limits.maxOutputPixels)
+        }
+        let deadline = Deadline(seconds: limits.timeoutSeconds)
+        let frames = canvas.frames
+        let encoded = try pipeline.run { () throws(VipsError) in
+            try Encoder.encode(frames, options: output, deadline: deadline)
+        }
+        return RenderedImage(
+            bytes: encoded, format: context.format, width: result.width, height: result.height,
+            frames: context.format.supportsAnimation ? frames.count : 1, attachment: output.attachment)
+    }
+
+    /// `pg_<n>` (1-based) of the first component that has one; ranges are not supported.
+    static func page(_ components: [TransformComponent]) throws(RenderError) -> Int? {
+        for component in components {
+            for case .page(let text) in component.parameters {
+                guard let number = Int(text), number >= 1 else {
+                    throw .unsupportedTransformation("pg_\(text): only a single page number is supported")
+                }
+                return number - 1
             }
-            let bytes = try Encoder.encode(image, options: plan.output)
-            return RenderedImage(bytes: bytes, format: plan.output.format, width: image.width, height: image.height)
-        } catch {
-            throw Self.classify(error)
         }
+        return nil
     }
 
-    /// `thumbnail_buffer` shrinks on load (JPEG DCT scaling, WebP/HEIF scaled decode) and applies
-    /// the EXIF orientation.
-    private func thumbnail(_ blob: VBlob, width: Int, height: Int, crop: String?) throws(VipsError) -> VImage {
-        var arguments: [String: VipsValue] = [
-            "buffer": .blob(blob), "width": .int(width), "height": .int(height),
-            // thumbnail_buffer's own fail-on does not reach the loader in libvips 8.14; the option string does.
-            "option-string": .string("fail_on=truncated"),
-        ]
-        if let crop {
-            arguments["crop"] = .string(crop)
-        } else {
-            arguments["size"] = .string("force")
-        }
-        return try VipsCall.call("thumbnail_buffer", arguments).image()
-    }
-
-    private func apply(_ step: RenderStep, to image: VImage) throws(VipsError) -> VImage {
-        switch step {
-        case .resize(let width, let height):
-            return try VipsCall.call(
-                "thumbnail_image",
-                ["in": .image(image), "width": .int(width), "height": .int(height), "size": .string("force")]
-            ).image()
-        case .smartFill(let width, let height, let interesting):
-            return try VipsCall.call(
-                "thumbnail_image",
-                ["in": .image(image), "width": .int(width), "height": .int(height), "crop": .string(interesting)]
-            ).image()
-        case .crop(let x, let y, let width, let height):
-            return try VipsCall.call(
-                "extract_area",
-                ["input": .image(image), "left": .int(x), "top": .int(y), "width": .int(width), "height": .int(height)]
-            ).image()
-        }
-    }
-
-    private static func classify(_ error: VipsError) -> RenderError {
+    static func classify(_ error: VipsError) -> RenderError {
         let text = error.message.lowercased()
+        if text.contains("killed") { return .timeout(seconds: 0) }
         if text.contains("truncated") || text.contains("premature end") || text.contains("out of order")
-            || text.contains("read error") || text.contains("corrupt")
+            || text.contains("read error") || text.contains("corrupt") || text.contains("not a known")
+            || text.contains("unexpected end")
         {
             return .corruptInput(error.message)
         }
         return .processing(error.description)
+    }
+}
+
+/// A wall-clock limit that libvips checks while it computes pixels.
+final class Deadline {
+    let seconds: Int
+    let pointer: UnsafeMutablePointer<gint64>
+
+    init(seconds: Int) {
+        self.seconds = seconds
+        pointer = .allocate(capacity: 1)
+        pointer.pointee = g_get_monotonic_time() + gint64(seconds) * 1_000_000
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Runs `body` (which computes `image`) so that it is stopped once the deadline passes.
+    func watch<T>(_ image: VImage, _ body: () throws(VipsError) -> T) throws(VipsError) -> T {
+        let handler = cvips_watch_deadline(image.pointer, pointer)
+        defer { cvips_unwatch(image.pointer, handler) }
+        return try body()
     }
 }

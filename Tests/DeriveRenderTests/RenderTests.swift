@@ -61,14 +61,16 @@ import Testing
 
     @Test func planUsesOneShrinkOnLoadResizeForAFill() throws {
         let info = try ImageInfo.probe(TestImages.bytes("photo_12mp.jpg"))
-        let plan = try Planner().plan(try Transformation(parsing: "c_fill,w_300,h_200"), source: info, format: .jpeg)
+        let plan = try Planner().plan(
+            try Transformation(parsing: "c_fill,w_300,h_200"), source: info, context: RenderContext(format: .jpeg))
         #expect(plan.steps == [.resize(width: 356, height: 200), .crop(x: 28, y: 0, width: 300, height: 200)])
         #expect(plan.output == OutputOptions(format: .jpeg, quality: 80))
+        #expect(!plan.isPartial)
     }
 
     @Test func unsupportedParametersAreRefusedNotIgnored() throws {
         #expect(throws: RenderError.self) {
-            try render("photo_coffee.png", "w_100,e_grayscale", as: .jpeg)
+            try render("photo_coffee.png", "w_100,fn_wasm:blur.wasm", as: .jpeg)
         }
     }
 }

@@ -44,6 +44,45 @@ public final class VImage: @unchecked Sendable {
         return String(cString: value)
     }
 
+    /// A matrix image (for `recomb`, convolutions) from row-major values.
+    static func matrix(width: Int, height: Int, values: [Double]) throws(VipsError) -> VImage {
+        let pointer = values.withUnsafeBufferPointer { buffer in
+            vips_image_new_matrix_from_array(Int32(width), Int32(height), buffer.baseAddress, Int32(buffer.count))
+        }
+        guard let pointer else { throw VipsError.take("matrix") }
+        return VImage(taking: pointer)
+    }
+
+    /// The image rendered into memory: random access for operations that need it (rotations,
+    /// statistics) after a sequential, shrink-on-load decode.
+    public func inMemory() throws(VipsError) -> VImage {
+        guard let copy = vips_image_copy_memory(pointer) else { throw VipsError.take("copy_memory") }
+        return VImage(taking: copy)
+    }
+
+    /// Sets an integer metadata field on an image this code alone owns (a fresh copy).
+    func setInt(_ field: String, _ value: Int) {
+        vips_image_set_int(pointer, field, Int32(value))
+    }
+
+    /// Whether the embedded ICC profile is something other than sRGB (judged by its description).
+    public var hasForeignProfile: Bool {
+        guard hasICCProfile else { return false }
+        var data: UnsafeRawPointer?
+        var length = 0
+        guard vips_image_get_blob(pointer, VIPS_META_ICC_NAME, &data, &length) == 0, let data else {
+            vips_error_clear()
+            return false
+        }
+        let bytes = UnsafeRawBufferPointer(start: data, count: length)
+        let marker = Array("sRGB".utf8)
+        guard bytes.count >= marker.count else { return true }
+        for start in 0...(bytes.count - marker.count) where bytes[start] == marker[0] {
+            if (1..<marker.count).allSatisfy({ bytes[start + $0] == marker[$0] }) { return false }
+        }
+        return true
+    }
+
     /// Whether the image carries an embedded ICC profile.
     public var hasICCProfile: Bool { vips_image_get_typeof(pointer, VIPS_META_ICC_NAME) != 0 }
 

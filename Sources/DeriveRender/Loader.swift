@@ -1,0 +1,114 @@
+import DeriveTransform
+import Foundation
+import CVips
+
+/// Decodes sources into 8-bit sRGB (plus alpha) images, with shrink-on-load when a target size is known.
+enum Loader {
+    /// One still image. With `size`, libvips' `thumbnail` shrinks while decoding (JPEG DCT scaling,
+    /// scaled WebP/HEIF decode) straight to that exact size; `crop` makes it cover-and-crop instead.
+    static func still(
+        _ bytes: [UInt8], limits: RenderLimits, page: Int?, autorotate: Bool, size: (Int, Int)? = nil,
+        crop: String? = nil
+    ) throws(RenderError) -> VImage {
+        let info = try ImageInfo.probe(bytes)
+        try check(info, limits: limits, frames: 1)
+        do {
+            let blob = try VBlob(copying: bytes)
+            var options = "fail_on=truncated"
+            if let page { options += ",page=\(page)" }
+            let target = size ?? (info.width, info.height)
+            var arguments: [String: VipsValue] = [
+                "buffer": .blob(blob), "width": .int(target.0), "height": .int(target.1),
+                // thumbnail_buffer's own fail-on does not reach the loader in libvips 8.14; the option string does.
+                "option-string": .string(options), "no-rotate": .bool(!autorotate),
+            ]
+            if let crop { arguments["crop"] = .string(crop) } else { arguments["size"] = .string("force") }
+            // Embedded non-sRGB profiles and CMYK are converted to sRGB while decoding; sRGB sources skip
+            // the (costly, no-op) transform.
+            if info.needsColourConversion { arguments["export-profile"] = .string("srgb") }
+            if !autorotate && info.orientation >= 5 && size == nil {
+                arguments["width"] = .int(info.height)
+                arguments["height"] = .int(info.width)
+            }
+            return try normalize(try VipsCall.call("thumbnail_buffer", arguments).image())
+        } catch {
+            throw Renderer.classify(error)
+        }
+    }
+
+    /// Every frame of an animation, each as its own image.
+    static func frames(_ bytes: [UInt8], limits: RenderLimits) throws(RenderError) -> [VImage] {
+        let info = try ImageInfo.probe(bytes)
+        try check(info, limits: limits, frames: info.pages)
+        do {
+            let (name, _) = try SourceLoader.loaderName(bytes)
+            let blob = try VBlob(copying: bytes)
+            let strip = try VipsCall.call(
+                name, ["buffer": .blob(blob), "n": .int(-1), "fail-on": .string("truncated")]
+            ).image()
+            let memory = try strip.inMemory()
+            let height = memory.pageHeight
+            return try (0..<max(1, memory.height / height)).map { (index) throws(VipsError) -> VImage in
+                try normalize(
+                    try StepExecutor.extract(memory, x: 0, y: index * height, width: memory.width, height: height))
+            }
+        } catch let error as RenderError {
+            throw error
+        } catch let error as VipsError {
+            throw Renderer.classify(error)
+        } catch {
+            throw .processing("\(error)")
+        }
+    }
+
+    static func check(_ info: ImageInfo, limits: RenderLimits, frames: Int) throws(RenderError) {
+        guard info.pixelCount <= limits.maxInputPixels else {
+            throw .tooManyPixels(width: info.width, height: info.height, limit: limits.maxInputPixels)
+        }
+        guard frames <= limits.maxFrames else { throw .tooManyFrames(count: frames, limit: limits.maxFrames) }
+        guard info.pixelCount * frames <= limits.maxInputPixels else {
+            throw .tooManyPixels(width: info.width, height: info.height * frames, limit: limits.maxInputPixels)
+        }
+    }
+
+    /// Grey, 16-bit and other encodings become 8-bit sRGB so every step sees 3 or 4 bands.
+    static func normalize(_ image: VImage) throws(VipsError) -> VImage {
+        let interpretation = image.interpretation
+        if interpretation == VIPS_INTERPRETATION_sRGB && vips_image_get_format(image.pointer) == VIPS_FORMAT_UCHAR
+            && image.bands >= 3
+        {
+            return image
+        }
+        let srgb = try VipsCall.call("colourspace", ["in": .image(image), "space": .string("srgb")]).image()
+        return vips_image_get_format(srgb.pointer) == VIPS_FORMAT_UCHAR ? srgb : try StepExecutor.cast(srgb)
+    }
+}
+
+/// Text layers (`l_text:Arial_40_bold:Hello`), drawn with libvips' Pango text operation.
+enum TextLayer {
+    static func render(_ layer: DeriveTransform.TextLayer, color: RGBA?) throws(VipsError) -> VImage {
+        let size = layer.fontSize ?? 20
+        var font = layer.fontFamily.isEmpty ? "sans" : layer.fontFamily
+        let options = Set(layer.styleOptions)
+        if options.contains("bold") { font += " Bold" }
+        if options.contains("italic") { font += " Italic" }
+        var markup = escape(layer.decodedText)
+        if options.contains("underline") { markup = "<u>\(markup)</u>" }
+        if options.contains("strikethrough") { markup = "<s>\(markup)</s>" }
+        // `text` renders a one-band coverage mask; colour it and use the mask as alpha.
+        let mask = try StepExecutor.call("text", ["text": .string(markup), "font": .string("\(font) \(size)"), "dpi": .int(72)])
+        let fill = color ?? .black
+        let solid = try StepExecutor.cast(
+            try StepExecutor.call(
+                "linear",
+                ["in": .image(try StepExecutor.call("black", ["width": .int(mask.width), "height": .int(mask.height), "bands": .int(3)])),
+                 "a": .doubles([0, 0, 0]), "b": .doubles(fill.rgb)]))
+        let srgb = try StepExecutor.call("copy", ["in": .image(solid), "interpretation": .string("srgb")])
+        return try StepExecutor.call("bandjoin", ["in": .images([srgb, mask])])
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

@@ -1,0 +1,119 @@
+import CVips
+
+/// Pixel effects on 8-bit sRGB images (alpha is left untouched).
+enum EffectExecutor {
+    static func apply(_ effect: EffectOperation, to image: VImage) throws(VipsError) -> VImage {
+        try StepExecutor.colourBands(image) { (colour) throws(VipsError) -> VImage in
+            try applyToColour(effect, colour)
+        }
+    }
+
+    private static func call(_ name: String, _ arguments: [String: VipsValue]) throws(VipsError) -> VImage {
+        try StepExecutor.call(name, arguments)
+    }
+
+    private static func linear(_ image: VImage, _ a: [Double], _ b: [Double]) throws(VipsError) -> VImage {
+        try StepExecutor.cast(try call("linear", ["in": .image(image), "a": .doubles(a), "b": .doubles(b)]))
+    }
+
+    /// Luminance, copied to three equal bands.
+    private static func gray(_ colour: VImage) throws(VipsError) -> VImage {
+        let mono = try call("colourspace", ["in": .image(colour), "space": .string("b-w")])
+        return try call("colourspace", ["in": .image(mono), "space": .string("srgb")])
+    }
+
+    private static func applyToColour(_ effect: EffectOperation, _ colour: VImage) throws(VipsError) -> VImage {
+        switch effect {
+        case .grayscale:
+            return try gray(colour)
+        case .blackWhite(let threshold):
+            let mono = try call("colourspace", ["in": .image(colour), "space": .string("b-w")])
+            let binary = try call(
+                "relational_const",
+                ["in": .image(mono), "relational": .string("more"), "c": .doubles([threshold])])
+            return try call("bandjoin", ["in": .images([binary, binary, binary])])
+        case .sepia(let level):
+            let sepia: [Double] = [0.393, 0.769, 0.189, 0.349, 0.686, 0.168, 0.272, 0.534, 0.131]
+            let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
+            let blended = zip(sepia, identity).map { level * $0 + (1 - level) * $1 }
+            let matrix = try VImage.matrix(width: 3, height: 3, values: blended)
+            return try StepExecutor.cast(try call("recomb", ["in": .image(colour), "m": .image(matrix)]))
+        case .blur(let sigma):
+            return try call("gaussblur", ["in": .image(colour), "sigma": .double(max(0.3, sigma))])
+        case .sharpen(let sigma, let amount):
+            let sharpened = try call(
+                "sharpen", ["in": .image(colour), "sigma": .double(sigma), "m2": .double(amount), "y3": .double(40)])
+            return try call("colourspace", ["in": .image(sharpened), "space": .string("srgb")])
+        case .brightness(let offset):
+            return try linear(colour, [1], [offset])
+        case .contrast(let factor):
+            return try linear(colour, [factor], [128 * (1 - factor)])
+        case .saturation(let factor):
+            let lch = try call("colourspace", ["in": .image(colour), "space": .string("lch")])
+            let adjusted = try call("linear", ["in": .image(lch), "a": .doubles([1, factor, 1]), "b": .doubles([0])])
+            return try StepExecutor.cast(try call("colourspace", ["in": .image(adjusted), "space": .string("srgb")]))
+        case .hue(let degrees):
+            let lch = try call("colourspace", ["in": .image(colour), "space": .string("lch")])
+            let adjusted = try call("linear", ["in": .image(lch), "a": .doubles([1, 1, 1]), "b": .doubles([0, 0, degrees])])
+            return try StepExecutor.cast(try call("colourspace", ["in": .image(adjusted), "space": .string("srgb")]))
+        case .gamma(let exponent):
+            return try StepExecutor.cast(try call("gamma", ["in": .image(colour), "exponent": .double(exponent)]))
+        case .negate:
+            return try call("invert", ["in": .image(colour)])
+        case .pixelate(let size):
+            return try pixelate(colour, size: size)
+        case .colorize(let level, let color):
+            return try linear(colour, [1 - level], color.rgb.map { $0 * level })
+        case .tint(let level, let color):
+            let toned = try call(
+                "linear", ["in": .image(try gray(colour)), "a": .doubles(color.rgb.map { $0 / 255 * level }), "b": .doubles([0])])
+            let kept = try call("linear", ["in": .image(colour), "a": .doubles([1 - level]), "b": .doubles([0])])
+            return try StepExecutor.cast(try call("add", ["left": .image(kept), "right": .image(toned)]))
+        case .vignette(let strength):
+            let factor = try Masks.vignette(width: colour.width, height: colour.height, strength: strength)
+            return try StepExecutor.cast(try call("multiply", ["left": .image(colour), "right": .image(factor)]))
+        case .normalize(let perBand):
+            return try normalize(colour, perBand: perBand)
+        }
+    }
+
+    private static func pixelate(_ colour: VImage, size: Int) throws(VipsError) -> VImage {
+        guard size > 1, colour.width > size, colour.height > size else { return colour }
+        let small = try call("resize", ["in": .image(colour), "scale": .double(1 / Double(size))])
+        let blocks = try call("zoom", ["input": .image(small), "xfac": .int(size), "yfac": .int(size)])
+        let width = min(blocks.width, colour.width)
+        let height = min(blocks.height, colour.height)
+        let cut = try StepExecutor.extract(blocks, x: 0, y: 0, width: width, height: height)
+        guard width < colour.width || height < colour.height else { return cut }
+        return try call(
+            "embed",
+            ["in": .image(cut), "x": .int(0), "y": .int(0), "width": .int(colour.width), "height": .int(colour.height),
+             "extend": .string("copy")])
+    }
+
+    /// Stretches the 1st–99th percentile to 0–255, on luminance (one factor for all bands) or per band.
+    private static func normalize(_ colour: VImage, perBand: Bool) throws(VipsError) -> VImage {
+        func range(_ band: VImage) throws(VipsError) -> (Double, Double) {
+            let low = try VipsCall.call("percent", ["in": .image(band), "percent": .double(1)], outputs: ["threshold"])
+            let high = try VipsCall.call("percent", ["in": .image(band), "percent": .double(99)], outputs: ["threshold"])
+            return (low.number("threshold") ?? 0, high.number("threshold") ?? 255)
+        }
+        var a: [Double] = []
+        var b: [Double] = []
+        let sources: [VImage]
+        if perBand {
+            sources = try (0..<colour.bands).map { (index) throws(VipsError) -> VImage in
+                try call("extract_band", ["in": .image(colour), "band": .int(index)])
+            }
+        } else {
+            sources = [try call("colourspace", ["in": .image(colour), "space": .string("b-w")])]
+        }
+        for source in sources {
+            let (low, high) = try range(source)
+            let scale = high > low ? 255 / (high - low) : 1
+            a.append(scale)
+            b.append(-low * scale)
+        }
+        return try linear(colour, a, b)
+    }
+}

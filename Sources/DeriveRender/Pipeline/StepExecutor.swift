@@ -1,0 +1,121 @@
+import CVips
+
+/// Runs plan steps with libvips operations. Every image entering here is 8-bit sRGB with an
+/// optional alpha band (the loader normalises), so steps only deal with 3 or 4 bands.
+enum StepExecutor {
+    static func apply(_ step: RenderStep, to image: VImage) throws(VipsError) -> VImage {
+        switch step {
+        case .resize(let width, let height):
+            return try call(
+                "thumbnail_image",
+                ["in": .image(image), "width": .int(width), "height": .int(height), "size": .string("force")])
+        case .smartFill(let width, let height, let interesting):
+            return try call(
+                "thumbnail_image",
+                ["in": .image(image), "width": .int(width), "height": .int(height), "crop": .string(interesting)])
+        case .smartCrop(let width, let height):
+            return try call(
+                "smartcrop",
+                ["input": .image(image), "width": .int(width), "height": .int(height), "interesting": .string("attention")])
+        case .crop(let x, let y, let width, let height):
+            return try extract(image, x: x, y: y, width: width, height: height)
+        case .embed(let x, let y, let width, let height, let background):
+            let base = background.alpha < 255 ? try withAlpha(image) : image
+            return try call(
+                "embed",
+                [
+                    "in": .image(base), "x": .int(x), "y": .int(y), "width": .int(width), "height": .int(height),
+                    "extend": .string("background"), "background": .doubles(fill(background, for: base)),
+                ])
+        case .rotateQuarter(let turns):
+            let angle = ["d0", "d90", "d180", "d270"][((turns % 4) + 4) % 4]
+            return angle == "d0" ? image : try call("rot", ["in": .image(image), "angle": .string(angle)])
+        case .rotate(let degrees, let background):
+            let base = background.alpha < 255 ? try withAlpha(image) : image
+            return try call(
+                "rotate",
+                ["in": .image(base), "angle": .double(degrees), "background": .doubles(fill(background, for: base))])
+        case .flip(let horizontal):
+            return try call("flip", ["in": .image(image), "direction": .string(horizontal ? "horizontal" : "vertical")])
+        case .effect(let effect):
+            return try EffectExecutor.apply(effect, to: image)
+        case .roundCorners(let radii):
+            return try applyMask(Masks.roundedCorners(width: image.width, height: image.height, radii: radii), to: image)
+        case .ellipse:
+            return try applyMask(Masks.ellipse(width: image.width, height: image.height), to: image)
+        case .border(let width, let color):
+            let base = color.alpha < 255 ? try withAlpha(image) : image
+            return try call(
+                "embed",
+                [
+                    "in": .image(base), "x": .int(width), "y": .int(width), "width": .int(base.width + 2 * width),
+                    "height": .int(base.height + 2 * width), "extend": .string("background"),
+                    "background": .doubles(fill(color, for: base)),
+                ])
+        case .opacity(let factor):
+            let base = try withAlpha(image)
+            return try cast(try call("linear", ["in": .image(base), "a": .doubles([1, 1, 1, factor]), "b": .doubles([0])]))
+        case .flatten(let color):
+            guard image.hasAlpha else { return image }
+            return try call("flatten", ["in": .image(image), "background": .doubles(color.rgb)])
+        case .trim(let threshold):
+            let corner = try call("getpoint", ["in": .image(image), "x": .int(0), "y": .int(0)], output: "out-array")
+            let found = try VipsCall.call(
+                "find_trim",
+                ["in": .image(image), "threshold": .double(threshold), "background": .doubles(corner.array("out-array") ?? [255])],
+                outputs: ["left", "top", "width", "height"])
+            let width = Int(found.number("width") ?? 0)
+            let height = Int(found.number("height") ?? 0)
+            guard width > 0, height > 0 else { return image }  // a uniform image: nothing to keep but itself
+            return try extract(
+                image, x: Int(found.number("left") ?? 0), y: Int(found.number("top") ?? 0), width: width, height: height)
+        }
+    }
+
+    // MARK: - Helpers shared by the executors
+
+    static func call(_ name: String, _ arguments: [String: VipsValue]) throws(VipsError) -> VImage {
+        try VipsCall.call(name, arguments).image()
+    }
+
+    static func call(_ name: String, _ arguments: [String: VipsValue], output: String) throws(VipsError) -> VipsOutputs {
+        try VipsCall.call(name, arguments, outputs: [output])
+    }
+
+    static func extract(_ image: VImage, x: Int, y: Int, width: Int, height: Int) throws(VipsError) -> VImage {
+        try call(
+            "extract_area",
+            ["input": .image(image), "left": .int(x), "top": .int(y), "width": .int(width), "height": .int(height)])
+    }
+
+    static func cast(_ image: VImage) throws(VipsError) -> VImage {
+        try call("cast", ["in": .image(image), "format": .string("uchar")])
+    }
+
+    static func withAlpha(_ image: VImage) throws(VipsError) -> VImage {
+        image.hasAlpha ? image : try call("bandjoin_const", ["in": .image(image), "c": .doubles([255])])
+    }
+
+    /// A background vector with one value per band of `image`.
+    static func fill(_ color: RGBA, for image: VImage) -> [Double] {
+        image.bands >= 4 ? color.rgba : color.rgb
+    }
+
+    /// Splits off the alpha band, transforms the colour bands, and puts the alpha back.
+    static func colourBands(_ image: VImage, _ body: (VImage) throws(VipsError) -> VImage) throws(VipsError) -> VImage {
+        guard image.hasAlpha else { return try body(image) }
+        let colour = try call("extract_band", ["in": .image(image), "band": .int(0), "n": .int(image.bands - 1)])
+        let alpha = try call("extract_band", ["in": .image(image), "band": .int(image.bands - 1)])
+        return try call("bandjoin", ["in": .images([try body(colour), alpha])])
+    }
+
+    /// Multiplies the alpha band by `mask` (0...255, one band, same size).
+    static func applyMask(_ mask: VImage, to image: VImage) throws(VipsError) -> VImage {
+        let base = try withAlpha(image)
+        let colour = try call("extract_band", ["in": .image(base), "band": .int(0), "n": .int(base.bands - 1)])
+        let alpha = try call("extract_band", ["in": .image(base), "band": .int(base.bands - 1)])
+        let product = try call("multiply", ["left": .image(alpha), "right": .image(mask)])
+        let scaled = try cast(try call("linear", ["in": .image(product), "a": .doubles([1.0 / 255]), "b": .doubles([0])]))
+        return try call("bandjoin", ["in": .images([colour, scaled])])
+    }
+}

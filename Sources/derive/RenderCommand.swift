@@ -1,0 +1,36 @@
+import ArgumentParser
+import DeriveRender
+import DeriveTransform
+import Foundation
+
+/// `derive render INPUT -t TRANSFORMATION -o OUTPUT`: a one-off local render, no catalog.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render one image file with a transformation, without a catalog.")
+
+    @Argument(help: "The source image file.") var input: String
+    @Option(name: [.short, .customLong("transformation")], help: "Transformation, e.g. c_fill,w_300,h_200.")
+    var transformation = ""
+    @Option(name: .short, help: "Output file; its extension picks the format unless f_ does.") var output: String
+    @Option(help: "Accept header for f_auto (e.g. image/avif,image/webp).") var accept: String?
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: input) else {
+            throw fail(ValidationError("cannot read \(input)"))
+        }
+        let bytes = [UInt8](data)
+        do {
+            let parsed = try Transformation(parsing: transformation)
+            let source = try ImageInfo.probe(bytes)
+            let ext = URL(fileURLWithPath: output).pathExtension
+            let format = try FormatNegotiation.outputFormat(
+                transformation: parsed, extension: ext.isEmpty ? nil : ext, source: source.format, accept: accept)
+            let rendered = try Renderer().render(bytes, transformation: parsed, context: RenderContext(format: format))
+            guard FileManager.default.createFile(atPath: output, contents: Data(rendered.bytes)) else {
+                throw ValidationError("cannot write \(output)")
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
