@@ -30,11 +30,14 @@ public struct ImageInfo: Sendable, Hashable {
 
     /// Reads the header of `bytes`. Sniffs the format from the content, never from a file name.
     public static func probe(_ bytes: [UInt8]) throws(RenderError) -> ImageInfo {
-        let (image, format) = try SourceLoader.header(bytes)
+        try Source(bytes).info
+    }
+
+    init(header image: VImage, format: ImageFormat) {
         let swapsAxes = image.orientation >= 5
         let pages = max(1, image.pageCount)
         let pageHeight = pages > 1 ? image.pageHeight : image.height
-        var info = ImageInfo(
+        self.init(
             format: format,
             width: swapsAxes ? pageHeight : image.width,
             height: swapsAxes ? image.width : pageHeight,
@@ -42,8 +45,7 @@ public struct ImageInfo: Sendable, Hashable {
             hasAlpha: image.hasAlpha,
             orientation: image.orientation
         )
-        info.needsColourConversion = image.interpretation == VIPS_INTERPRETATION_CMYK || image.hasForeignProfile
-        return info
+        needsColourConversion = image.interpretation == VIPS_INTERPRETATION_CMYK || image.hasForeignProfile
     }
 }
 
@@ -72,15 +74,26 @@ enum SourceLoader {
         return (name, format)
     }
 
-    /// Opens the image header (no pixels are decoded until something asks for them).
-    static func header(_ bytes: [UInt8]) throws(RenderError) -> (VImage, ImageFormat) {
-        let (name, sniffed) = try loaderName(bytes)
+}
+
+/// Compressed source bytes handed to libvips once, with their header: every later decode of the
+/// same render reuses the blob.
+struct Source {
+    let blob: VBlob
+    /// The libvips loader nickname (`jpegload_buffer`, …).
+    let loader: String
+    let info: ImageInfo
+
+    /// Opens the header (no pixels are decoded until something asks for them).
+    init(_ bytes: [UInt8]) throws(RenderError) {
+        let (name, sniffed) = try SourceLoader.loaderName(bytes)
         do {
-            let blob = try VBlob(copying: bytes)
+            blob = try VBlob(copying: bytes)
             let image = try VipsCall.call(name, ["buffer": .blob(blob)]).image()
             var format = sniffed
             if sniffed == .heic, image.string("heif-compression") == "av1" { format = .avif }
-            return (image, format)
+            loader = name
+            info = ImageInfo(header: image, format: format)
         } catch {
             throw .corruptInput(error.message)
         }

@@ -37,7 +37,8 @@ public struct Renderer: Sendable {
     public func render(
         _ bytes: [UInt8], transformation: Transformation, context: RenderContext
     ) throws(RenderError) -> RenderedImage {
-        let info = try ImageInfo.probe(bytes)
+        let source = try Source(bytes)
+        let info = source.info
         let components = transformation.steps
         let output = try planner.output(for: transformation, format: context.format)
         let pipeline = Pipeline(limits: limits, context: context)
@@ -45,7 +46,7 @@ public struct Renderer: Sendable {
         var canvas: Canvas
         var done = 0
         if info.pages > 1 && page == nil && context.format.supportsAnimation {
-            let frames = try Loader.frames(bytes, limits: limits)
+            let frames = try Loader.frames(source, limits: limits)
             canvas = Canvas(frames: frames, initialWidth: info.width, initialHeight: info.height)
         } else {
             // Plan the first component against the header so its resize happens while decoding.
@@ -61,14 +62,14 @@ public struct Renderer: Sendable {
             switch steps.first {
             case .resize(let width, let height):
                 image = try Loader.still(
-                    bytes, limits: limits, page: page, autorotate: autorotate, size: (width, height))
+                    source, limits: limits, page: page, autorotate: autorotate, size: (width, height))
                 steps.removeFirst()
             case .smartFill(let width, let height, let interesting):
                 image = try Loader.still(
-                    bytes, limits: limits, page: page, autorotate: autorotate, size: (width, height), crop: interesting)
+                    source, limits: limits, page: page, autorotate: autorotate, size: (width, height), crop: interesting)
                 steps.removeFirst()
             default:
-                image = try Loader.still(bytes, limits: limits, page: page, autorotate: autorotate)
+                image = try Loader.still(source, limits: limits, page: page, autorotate: autorotate)
             }
             // Decoding is sequential; anything beyond crops, pads and resizes reads pixels out of order.
             let sequentialOnly = done == components.count && steps.allSatisfy(\.isSequential)

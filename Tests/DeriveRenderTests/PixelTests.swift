@@ -85,6 +85,16 @@ import Testing
         #expect(try oriented.difference(from: upright) < 12)
     }
 
+    @Test func autoRightRotatesOnlyWhenOrientationsDisagree() throws {
+        // A landscape photo asked into a portrait box turns a quarter; into a landscape box it does not.
+        let portrait = try render("photo_coffee.png", "c_fill,w_100,h_200,a_auto_right")
+        let plainFill = try render("photo_coffee.png", "w_200/a_90/c_fill,w_100,h_200")
+        #expect((portrait.info.width, portrait.info.height) == (100, 200))
+        #expect(try portrait.difference(from: plainFill) < 8)
+        let landscape = try render("photo_coffee.png", "c_fill,w_200,h_100,a_auto_right")
+        #expect(try landscape.difference(from: try render("photo_coffee.png", "c_fill,w_200,h_100")) == 0)
+    }
+
     @Test func aIgnoreKeepsTheStoredOrientation() throws {
         let stored = try render("exif_orient_6.jpg", "a_ignore")
         #expect((stored.info.width, stored.info.height) == (300, 451))

@@ -1,4 +1,4 @@
-import DeriveRender
+@testable import DeriveRender
 import DeriveTransform
 import Testing
 
@@ -66,6 +66,16 @@ import Testing
         #expect(plan.steps == [.resize(width: 356, height: 200), .crop(x: 28, y: 0, width: 300, height: 200)])
         #expect(plan.output == OutputOptions(format: .jpeg, quality: 80))
         #expect(!plan.isPartial)
+    }
+
+    @Test func jpegDecodesAtTheDeepestDCTScaleThatStillCoversTheTarget() throws {
+        let info = try ImageInfo.probe(TestImages.bytes("photo_12mp.jpg"))  // 4608x2592
+        #expect(Loader.deeperJPEGShrink(info, target: (356, 200), crop: nil) == 8)  // libvips alone: 4
+        #expect(Loader.deeperJPEGShrink(info, target: (600, 338), crop: nil) == 4)  // libvips alone: 2
+        #expect(Loader.deeperJPEGShrink(info, target: (300, 169), crop: nil) == nil)  // libvips picks 8 itself
+        #expect(Loader.deeperJPEGShrink(info, target: (4000, 2000), crop: nil) == nil)
+        let png = try ImageInfo.probe(TestImages.bytes("photo_coffee.png"))
+        #expect(Loader.deeperJPEGShrink(png, target: (60, 40), crop: nil) == nil)
     }
 
     @Test func unsupportedParametersAreRefusedNotIgnored() throws {

@@ -125,7 +125,7 @@ struct Pipeline {
         switch source {
         case .image(let publicID, _):
             guard let bytes = context.layerSources[publicID] else { throw .layerNotFound(publicID) }
-            image = try Loader.still(bytes, limits: limits, page: nil, autorotate: true)
+            image = try Loader.still(try Source(bytes), limits: limits, page: nil, autorotate: true)
         case .text(let text):
             image = try run { () throws(VipsError) in
                 try TextLayer.render(text, color: try? EffectParser.resolve(first.color, default: .black))
