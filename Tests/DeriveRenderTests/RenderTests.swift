@@ -72,7 +72,7 @@ import Testing
         let info = try ImageInfo.probe(TestImages.bytes("photo_12mp.jpg"))  // 4608x2592
         #expect(Loader.deeperJPEGShrink(info, target: (356, 200), crop: nil) == 8)  // libvips alone: 4
         #expect(Loader.deeperJPEGShrink(info, target: (600, 338), crop: nil) == 4)  // libvips alone: 2
-        #expect(Loader.deeperJPEGShrink(info, target: (300, 169), crop: nil) == nil)  // libvips picks 8 itself
+        #expect(Loader.deeperJPEGShrink(info, target: (250, 141), crop: nil) == nil)  // libvips picks 8 itself
         #expect(Loader.deeperJPEGShrink(info, target: (4000, 2000), crop: nil) == nil)
         let png = try ImageInfo.probe(TestImages.bytes("photo_coffee.png"))
         #expect(Loader.deeperJPEGShrink(png, target: (60, 40), crop: nil) == nil)
