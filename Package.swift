@@ -77,6 +77,7 @@ let package = Package(
         ),
         .testTarget(name: "DeriveStoreTests", dependencies: ["DeriveStore"], swiftSettings: strict),
         .testTarget(name: "DeriveTests", dependencies: ["Derive"], swiftSettings: strict),
+        .testTarget(name: "DeriveCLITests", dependencies: ["derive", "Derive", "DeriveRender"], swiftSettings: strict),
         .testTarget(
             name: "DeriveServerTests",
             dependencies: [

@@ -15,6 +15,8 @@ public struct Configuration: Sendable {
     public var maxQueuedRenders = 64
     /// Largest original accepted, in bytes.
     public var maxUploadBytes = 100 * 1024 * 1024
+    /// Events, invalidation URLs, webhooks and garbage collection.
+    public var lifecycle = LifecycleConfiguration()
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory
@@ -37,6 +39,7 @@ public struct Configuration: Sendable {
         if let bytes = environment["DERIVE_MAX_UPLOAD_BYTES"].flatMap(Int.init), bytes > 0 {
             configuration.maxUploadBytes = bytes
         }
+        configuration.lifecycle.apply(environment: environment)
         return configuration
     }
 
@@ -45,7 +48,7 @@ public struct Configuration: Sendable {
         """
         data=\(dataDirectory.path) cloud=\(cloudName) render-threads=\(renderThreads) \
         max-queued-renders=\(maxQueuedRenders) max-input-pixels=\(limits.maxInputPixels) \
-        max-upload-bytes=\(maxUploadBytes)
+        max-upload-bytes=\(maxUploadBytes) \(lifecycle.summary)
         """
     }
 }

@@ -20,7 +20,8 @@ public final class Derive: Sendable {
     let renderer: Renderer
     let pool: RenderPool
     private let flights = SingleFlight<RenderResult>()
-    private let blobLocks = KeyedLock()
+    /// Hooks, the event notifier and webhook workers (Derive+Lifecycle.swift).
+    let lifecycle: LifecycleState
     private let renderCounter = Mutex(0)
 
     init(configuration: Configuration, catalog: any Catalog, blobs: any BlobStore) {
@@ -29,6 +30,7 @@ public final class Derive: Sendable {
         self.blobs = blobs
         renderer = Renderer(limits: configuration.limits)
         pool = RenderPool(threads: configuration.renderThreads, maxQueued: configuration.maxQueuedRenders)
+        lifecycle = LifecycleState(configuration: configuration)
     }
 
     /// Opens (creating if needed) the embedded store in `configuration.dataDirectory`:
@@ -44,14 +46,17 @@ public final class Derive: Sendable {
             try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let blobs = try FileBlobStore(root: directory)
             let catalog = try SQLiteCatalog(path: directory.appendingPathComponent("catalog.sqlite").path)
-            return Derive(configuration: configuration, catalog: catalog, blobs: blobs)
+            let derive = Derive(configuration: configuration, catalog: catalog, blobs: blobs)
+            await derive.startLifecycle()
+            return derive
         } catch {
             throw .store(error)
         }
     }
 
-    /// Stops the render threads. Call once, when done.
+    /// Stops webhook delivery, ends event streams and stops the render threads. Call once, when done.
     public func shutdown() async {
+        await lifecycle.stop()
         try? await pool.shutdown()
     }
 
@@ -66,30 +71,7 @@ public final class Derive: Sendable {
     public func upload(
         _ bytes: [UInt8], publicID: String? = nil, overwrite: Bool = true, type: String = "upload"
     ) async throws(DeriveError) -> UploadResult {
-        guard bytes.count <= configuration.maxUploadBytes else {
-            throw .uploadTooLarge(bytes: bytes.count, limit: configuration.maxUploadBytes)
-        }
-        let id = try publicID.map(PublicID.validate) ?? PublicID.random()
-        let info = try await onPool { () throws(RenderError) in try ImageInfo.probe(bytes) }
-        guard info.pixelCount <= configuration.limits.maxInputPixels else {
-            throw .render(
-                .tooManyPixels(width: info.width, height: info.height, limit: configuration.limits.maxInputPixels))
-        }
-        let hash = ContentHash.sha256Hex(bytes)
-        let record = ResourceRecord(
-            key: ResourceKey(type: type, publicID: id), version: Int(Date().timeIntervalSince1970), blob: hash,
-            format: info.format.rawValue, width: info.width, height: info.height, bytes: bytes.count,
-            createdAt: Date())
-        let outcome = try await storing {
-            try await self.blobLocks.withLock(hash) {
-                _ = try await self.blobs.put(bytes)
-                return try await self.catalog.saveResource(record, overwrite: overwrite)
-            }
-        }
-        var released = outcome.releasedBlobs
-        if outcome.keptExisting && outcome.stored.blob != hash { released.insert(hash) }
-        await reclaim(released)
-        return UploadResult(resource: outcome.stored, overwritten: outcome.replaced != nil, existing: outcome.keptExisting)
+        try await upload(bytes, options: UploadOptions(publicID: publicID, type: type, overwrite: overwrite))
     }
 
     /// An original and its derivatives, or nil.
@@ -106,9 +88,9 @@ public final class Derive: Sendable {
     @discardableResult
     public func delete(publicID: String, type: String = "upload") async throws(DeriveError) -> DeletedResource? {
         let key = ResourceKey(type: type, publicID: publicID)
-        let deleted = try await storing { try await self.catalog.deleteResource(key) }
-        if let deleted { await reclaim(deleted.releasedBlobs) }
-        return deleted
+        let deletions = try await deleteBatch([key], planned: nil, options: DeleteOptions(type: type), operation: .destroy)
+        guard let deletion = deletions.first, let resource = deletion.resource else { return nil }
+        return DeletedResource(resource: resource, derivatives: deletion.derivatives)
     }
 
     // MARK: - Rendering
@@ -118,30 +100,48 @@ public final class Derive: Sendable {
     ///   - transformation: Cloudinary transformation text, e.g. `c_fill,w_300,h_200`.
     ///   - format: the requested extension (`jpg`, `webp`…); nil keeps the original's format unless `f_` says otherwise.
     ///   - accept: the HTTP `Accept` header, used by `f_auto`.
+    ///   - hints: DPR and width client hints for `dpr_auto` / `w_auto` (`accept` wins over `hints.accept`).
     public func render(
-        publicID: String, transformation: String, format: String? = nil, accept: String? = nil, type: String = "upload"
+        publicID: String, transformation: String, format: String? = nil, accept: String? = nil, type: String = "upload",
+        hints: ClientHints = ClientHints()
     ) async throws(DeriveError) -> RenderResult {
-        let parsed: Transformation
-        do { parsed = try Transformation(parsing: transformation) } catch { throw .invalidTransformation(error) }
-        return try await render(
-            key: ResourceKey(type: type, publicID: publicID), transformation: parsed, format: format, accept: accept)
+        let parsed = try await parseTransformation(transformation)
+        var hints = hints
+        if let accept { hints.accept = accept }
+        var result = try await render(
+            key: ResourceKey(type: type, publicID: publicID), transformation: parsed, format: format, hints: hints)
+        result.attachment = parsed.attachment
+        return result
     }
 
     /// Renders the image a delivery URL path names (`/<cloud>/image/upload/<transformations>/<id>.<ext>`).
-    public func render(deliveryPath path: String, accept: String? = nil) async throws(DeriveError) -> RenderResult {
+    public func render(
+        deliveryPath path: String, accept: String? = nil, hints: ClientHints = ClientHints()
+    ) async throws(DeriveError) -> RenderResult {
         let url: DeliveryURL
-        do { url = try DeliveryURL(path: path, cloudName: configuration.cloudName) } catch {
+        let named = try await namedDefinitions(in: path)
+        do { url = try DeliveryURL(path: path, cloudName: configuration.cloudName, named: { named[$0] }) } catch {
             throw .invalidTransformation(error)
         }
-        return try await render(
+        var hints = hints
+        if let accept { hints.accept = accept }
+        var result = try await render(
             key: ResourceKey(resourceType: url.resourceType, type: url.type, publicID: url.publicID),
-            transformation: url.transformation, format: url.format, accept: accept)
+            transformation: url.transformation, format: url.format, hints: hints)
+        result.attachment = url.transformation.attachment
+        return result
     }
 
     func render(
-        key: ResourceKey, transformation: Transformation, format: String?, accept: String?
+        key: ResourceKey, transformation: Transformation, format: String?, hints: ClientHints
     ) async throws(DeriveError) -> RenderResult {
         guard let resource = try await storing({ try await self.catalog.resource(key) }) else {
+            // `d_<id>.<ext>`: a missing original is replaced by the default image, same transformation.
+            if let fallback = transformation.defaultImagePublicID, fallback != key.publicID {
+                var defaultKey = key
+                defaultKey.publicID = fallback
+                return try await render(key: defaultKey, transformation: transformation, format: format, hints: hints)
+            }
             throw .notFound(key.publicID)
         }
         guard let sourceFormat = ImageFormat(name: resource.format) else {
@@ -150,9 +150,9 @@ public final class Derive: Sendable {
         let output: ImageFormat
         do {
             output = try FormatNegotiation.outputFormat(
-                transformation: transformation, extension: format, source: sourceFormat, accept: accept)
+                transformation: transformation, extension: format, source: sourceFormat, accept: hints.accept)
         } catch { throw .render(error) }
-        let canonical = transformation.canonical
+        let canonical = transformation.derivativeKey(hints: hints)
         if canonical.isEmpty && output == sourceFormat {
             let bytes = try await storing { try await self.blobs.get(resource.blob) }
             return RenderResult(bytes: bytes, format: output, blob: resource.blob, hit: true, derivative: nil)
@@ -167,7 +167,8 @@ public final class Derive: Sendable {
             key: key, version: resource.version, transformation: canonical, format: output.rawValue)
         do {
             return try await flights.run(id) {
-                try await self.renderAndStore(resource, transformation: transformation, canonical: canonical, output: output)
+                try await self.renderAndStore(
+                    resource, transformation: transformation, canonical: canonical, output: output, hints: hints)
             }
         } catch let error as DeriveError {
             throw error
@@ -177,12 +178,21 @@ public final class Derive: Sendable {
     }
 
     private func renderAndStore(
-        _ resource: ResourceRecord, transformation: Transformation, canonical: String, output: ImageFormat
+        _ resource: ResourceRecord, transformation: Transformation, canonical: String, output: ImageFormat,
+        hints: ClientHints
     ) async throws -> RenderResult {
         let source = try await storing { try await self.blobs.get(resource.blob) }
+        var context = RenderContext(format: output, devicePixelRatio: hints.devicePixelRatio, clientWidth: hints.width)
+        for id in transformation.layerPublicIDs {
+            let key = ResourceKey(resourceType: resource.key.resourceType, type: "upload", publicID: id)
+            if let layer = try await storing({ try await self.catalog.resource(key) }) {
+                context.layerSources[id] = try await storing { try await self.blobs.get(layer.blob) }
+            }
+        }
         let renderer = self.renderer
+        let inputs = context
         let rendered = try await onPool { () throws(RenderError) in
-            try renderer.render(source, transformation: transformation, format: output)
+            try renderer.render(source, transformation: transformation, context: inputs)
         }
         renderCounter.withLock { $0 += 1 }
         let hash = ContentHash.sha256Hex(rendered.bytes)
@@ -192,32 +202,22 @@ public final class Derive: Sendable {
             renderer: Renderer.fingerprint, createdAt: Date())
         let stored: DerivativeRecord
         do {
-            stored = try await self.blobLocks.withLock(hash) {
-                _ = try await self.blobs.put(rendered.bytes)
-                return try await self.catalog.insertDerivative(record)
+            stored = try await recordDerivative(
+                record, bytes: rendered.bytes, namedTransformations: transformation.namedTransformations)
+        } catch {
+            // The original was deleted or replaced while rendering: the result belongs to nobody
+            // (`recordDerivative` already reclaimed its blob).
+            if case .store(let failure) = error, failure == .resourceGone(resource.key, version: resource.version) {
+                throw DeriveError.notFound(resource.key.publicID)
             }
-        } catch let error as StoreError {
-            guard error == .resourceGone(resource.key, version: resource.version) else { throw DeriveError.store(error) }
-            // The original was deleted or replaced while rendering: the result belongs to nobody.
-            await reclaim([hash])
-            throw DeriveError.notFound(resource.key.publicID)
+            throw error
         }
         return RenderResult(bytes: rendered.bytes, format: output, blob: stored.blob, hit: false, derivative: stored)
     }
 
     // MARK: - Helpers
 
-    /// Removes blobs nothing references any more. Runs under the blob's lock so a concurrent
-    /// render that is about to point at the same bytes cannot lose them.
-    func reclaim(_ hashes: Set<String>) async {
-        for hash in hashes {
-            _ = try? await blobLocks.withLock(hash) {
-                if try await !self.catalog.isReferenced(hash) { try await self.blobs.remove(hash) }
-            }
-        }
-    }
-
-    private func onPool<T: Sendable>(_ body: @Sendable @escaping () throws(RenderError) -> T) async throws(DeriveError)
+    func onPool<T: Sendable>(_ body: @Sendable @escaping () throws(RenderError) -> T) async throws(DeriveError)
         -> T
     {
         do {
@@ -231,11 +231,11 @@ public final class Derive: Sendable {
         }
     }
 
-    private func storing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws(DeriveError) -> T {
+    func storing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws(DeriveError) -> T {
         do {
             return try await body()
         } catch let error as StoreError {
-            throw .store(error)
+            throw DeriveError(error)
         } catch let error as DeriveError {
             throw error
         } catch {

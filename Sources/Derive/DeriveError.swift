@@ -18,6 +18,13 @@ public enum DeriveError: Error, Sendable, CustomStringConvertible {
     case store(StoreError)
     /// Too many renders are queued; try again later.
     case overloaded
+    /// A parameter is out of range or malformed (too many ids, a bad cursor, tag or name).
+    case invalidArgument(String)
+    /// A unique name is taken (e.g. a named transformation).
+    case conflict(String)
+    /// A lifecycle hook refused the change (its `will…` method threw) or failed while recording it;
+    /// nothing was changed. The hook's own error is attached.
+    case hookFailed(any Error)
 
     public var description: String {
         switch self {
@@ -28,6 +35,18 @@ public enum DeriveError: Error, Sendable, CustomStringConvertible {
         case .render(let error): error.description
         case .store(let error): error.description
         case .overloaded: "the server is busy rendering; retry shortly"
+        case .invalidArgument(let reason): reason
+        case .conflict(let reason): reason
+        case .hookFailed(let error): "refused by a lifecycle hook: \(error)"
+        }
+    }
+
+    /// Storage errors, with the ones that describe the request (not the store) lifted out.
+    init(_ error: StoreError) {
+        switch error {
+        case .invalidArgument(let reason): self = .invalidArgument(reason)
+        case .conflict(let reason): self = .conflict(reason)
+        default: self = .store(error)
         }
     }
 }

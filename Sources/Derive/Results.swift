@@ -11,6 +11,8 @@ public struct RenderResult: Sendable {
     public var hit: Bool
     /// The derivative record, nil when the original itself was served.
     public var derivative: DerivativeRecord?
+    /// `fl_attachment[:name]`: serve as a download (with this file name when not empty).
+    public var attachment: String?
 
     public var contentType: String { format.contentType }
     /// A strong validator: equal bytes have equal ETags.

@@ -36,8 +36,7 @@ struct DeliveryRoutes: Sendable {
     let derive: Derive
 
     func deliver(_ request: Request) async throws -> Response {
-        let accept = request.headers[.accept]
-        let result = try await derive.render(deliveryPath: request.uri.path, accept: accept)
+        let result = try await derive.render(deliveryPath: request.uri.path, hints: Self.hints(request.headers))
         var headers: HTTPFields = [
             .contentType: result.contentType,
             .eTag: result.etag,
@@ -45,6 +44,10 @@ struct DeliveryRoutes: Sendable {
             .vary: "Accept",
         ]
         headers[HTTPField.Name("X-Derive-Cache")!] = result.hit ? "hit" : "miss"
+        if let name = result.attachment {
+            let file = name.isEmpty ? "image.\(result.format.rawValue)" : "\(name).\(result.format.rawValue)"
+            headers[.contentDisposition] = "attachment; filename=\"\(file)\""
+        }
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
             $0.trimmingCharacters(in: .whitespaces) == result.etag
         }) {
@@ -53,6 +56,18 @@ struct DeliveryRoutes: Sendable {
         headers[.contentLength] = String(result.bytes.count)
         if request.method == .head { return Response(status: .ok, headers: headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: result.bytes)))
+    }
+}
+
+extension DeliveryRoutes {
+    /// `Accept` for `f_auto`; `DPR`/`Sec-CH-DPR` and `Width`/`Sec-CH-Width` for `dpr_auto` and `w_auto`.
+    static func hints(_ headers: HTTPFields) -> ClientHints {
+        func field(_ names: String...) -> String? {
+            names.lazy.compactMap { HTTPField.Name($0).flatMap { headers[$0] } }.first
+        }
+        return ClientHints(
+            accept: headers[.accept], devicePixelRatio: field("Sec-CH-DPR", "DPR").flatMap(Double.init),
+            width: field("Sec-CH-Width", "Width").flatMap(Int.init))
     }
 }
 
@@ -102,6 +117,9 @@ extension DeriveError {
         case .render(let error): error.isClientError ? .badRequest : .internalServerError
         case .store: .internalServerError
         case .overloaded: .serviceUnavailable
+        case .invalidArgument: .badRequest
+        case .conflict: .conflict
+        case .hookFailed: .forbidden
         }
     }
 }

@@ -12,6 +12,43 @@ public protocol BlobStore: Sendable {
     func remove(_ hash: String) async throws(StoreError)
     /// Every stored blob with its last write time (for garbage collection).
     func list() async throws(StoreError) -> [StoredBlob]
+
+    /// Removes the blobs among `hashes` that nothing references, safely against concurrent writers
+    /// in any process: each blob is first moved aside (quarantined), then `referenced` is asked
+    /// which of them rows point at, and those are put back; the rest are deleted. A writer that
+    /// records a row for a blob calls ``ensure(_:bytes:)`` after committing, so a blob quarantined
+    /// between its `put` and its commit is either put back here or rewritten there.
+    /// Returns the hashes removed.
+    func reclaim(
+        _ hashes: [String], unlessReferenced referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
+    ) async throws(StoreError) -> [String]
+
+    /// Makes sure a blob a committed row points at exists, rewriting it from `bytes` if a
+    /// concurrent reclaim removed it. Cheap when it exists (one metadata lookup).
+    func ensure(_ hash: String, bytes: [UInt8]) async throws(StoreError)
+
+    /// Cleans up after interrupted writes and reclaims: removes incomplete writes and quarantined
+    /// blobs older than `age` that nothing references, and puts back quarantined blobs that rows
+    /// still point at (whatever their age). Returns what it did.
+    func recover(
+        olderThan age: TimeInterval, referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
+    ) async throws(StoreError) -> BlobRecovery
+}
+
+/// What ``BlobStore/recover(olderThan:referenced:)`` did.
+public struct BlobRecovery: Sendable, Hashable {
+    /// Incomplete writes removed.
+    public var incompleteRemoved: Int
+    /// Quarantined blobs put back because rows point at them.
+    public var restored: [String]
+    /// Quarantined blobs deleted.
+    public var discarded: Int
+
+    public init(incompleteRemoved: Int = 0, restored: [String] = [], discarded: Int = 0) {
+        self.incompleteRemoved = incompleteRemoved
+        self.restored = restored
+        self.discarded = discarded
+    }
 }
 
 public struct StoredBlob: Sendable, Hashable {
@@ -32,6 +69,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case io(String)
     case database(String)
     case invalidHash(String)
+    /// A unique name is taken (e.g. a named transformation).
+    case conflict(String)
+    /// A cursor, limit or name the catalog cannot use.
+    case invalidArgument(String)
 
     public var description: String {
         switch self {
@@ -39,6 +80,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .io(let detail): "storage I/O failed: \(detail)"
         case .database(let detail): "catalog failed: \(detail)"
         case .invalidHash(let hash): "not a content hash: \(hash)"
+        case .conflict(let detail): detail
+        case .invalidArgument(let detail): detail
         }
     }
 }

@@ -1,15 +1,37 @@
 import Foundation
 
-/// The index of originals and derivatives. Uniqueness, version order and cascades live in the
-/// catalog's own constraints and transactions, so several processes sharing one catalog stay
-/// correct without in-process locks.
+/// The index of originals, derivatives, tags, named transformations and the event log.
+///
+/// Uniqueness, version order, cascades and cursors live in the catalog's own constraints and
+/// transactions, so several processes (or nodes) sharing one catalog stay correct without
+/// in-process locks. Every mutating call takes a ``ChangeRecorder``: it is called inside the
+/// transaction with the committed changes, and the events it returns are appended in that same
+/// transaction.
 public protocol Catalog: Sendable {
+    // MARK: Originals
+
     func resource(_ key: ResourceKey) async throws(StoreError) -> ResourceRecord?
+
+    /// The originals that exist among `keys`, in the order given.
+    func resources(_ keys: [ResourceKey]) async throws(StoreError) -> [ResourceRecord]
 
     /// Stores an original. If the key exists and `overwrite` is true, the record is replaced by a
     /// new version (strictly greater than the old one) and the old version's derivatives are
     /// deleted in the same transaction; with `overwrite` false the existing record is kept.
-    func saveResource(_ record: ResourceRecord, overwrite: Bool) async throws(StoreError) -> SaveOutcome
+    /// On overwrite, empty `record.tags` keep the existing tags; other tags replace them.
+    func saveResource(_ record: ResourceRecord, overwrite: Bool, recorder: @escaping ChangeRecorder)
+        async throws(StoreError) -> SaveOutcome
+
+    /// One page of a listing (see ``ResourceQuery`` for order and cursor guarantees).
+    func listResources(_ query: ResourceQuery) async throws(StoreError) -> ResourcePage
+
+    /// The next batch of at most `limit` originals of a bulk walk, after `cursor` (a previous
+    /// batch's `nextCursor`).
+    func selectResources(
+        resourceType: String, type: String?, _ selection: ResourceSelection, after cursor: String?, limit: Int
+    ) async throws(StoreError) -> ResourceBatch
+
+    // MARK: Derivatives
 
     func derivative(
         _ key: ResourceKey, version: Int, transformation: String, format: String
@@ -17,19 +39,142 @@ public protocol Catalog: Sendable {
 
     /// Records a derivative. Returns the stored row: the given one, or the one another writer
     /// stored first for the same key. Throws `.resourceGone` when that version of the original no
-    /// longer exists (a derivative never outlives its original's version).
-    func insertDerivative(_ record: DerivativeRecord) async throws(StoreError) -> DerivativeRecord
+    /// longer exists (a derivative never outlives its original's version). `namedTransformations`
+    /// are the `t_` names it uses, so deleting one of them finds it.
+    func insertDerivative(_ record: DerivativeRecord, namedTransformations: [String], recorder: @escaping ChangeRecorder)
+        async throws(StoreError) -> DerivativeRecord
 
     func derivatives(of key: ResourceKey) async throws(StoreError) -> [DerivativeRecord]
 
-    /// Deletes an original and every derivative of it in one transaction; nil when absent.
-    func deleteResource(_ key: ResourceKey) async throws(StoreError) -> DeletedResource?
+    /// The derivatives with these ids that exist.
+    func derivatives(ids: [String]) async throws(StoreError) -> [DerivativeRecord]
+
+    // MARK: Deletes
+
+    /// Deletes, in one transaction, each original of `keys` with every derivative (or, with
+    /// `keepOriginal` or a `filter`, only its derivatives, or those matching the filter).
+    /// Returns one outcome per distinct key, in first-seen order; a missing original has a nil `resource`.
+    func deleteResources(
+        _ keys: [ResourceKey], keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> [ResourceDeletion]
+
+    /// Deletes derivatives by id in one transaction; returns those that existed.
+    func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError) -> [DerivativeRecord]
+
+    // MARK: Tags
+
+    /// Applies a tag command to the originals of `keys` (and, for `setExclusive`, to every other
+    /// original of the same resource type and delivery type); returns the keys whose tags changed.
+    func updateTags(_ command: TagCommand, tags: [String], keys: [ResourceKey], recorder: @escaping ChangeRecorder)
+        async throws(StoreError) -> [ResourceKey]
+
+    /// Distinct tags in use for a resource type, sorted, after `cursor`.
+    func listTags(resourceType: String, prefix: String?, after cursor: String?, limit: Int)
+        async throws(StoreError) -> (tags: [String], nextCursor: String?)
+
+    // MARK: Named transformations
+
+    func namedTransformations(_ names: Set<String>) async throws(StoreError) -> [String: NamedTransformationRecord]
+
+    /// Named transformations sorted by name, after `cursor` (a name).
+    func listNamedTransformations(after cursor: String?, limit: Int)
+        async throws(StoreError) -> [NamedTransformationRecord]
+
+    /// Creates a named transformation; throws `.conflict` when the name exists.
+    func createNamedTransformation(_ record: NamedTransformationRecord) async throws(StoreError)
+
+    /// Changes a definition and/or `allowedForStrict`. With `deleteDerived`, derivatives that use
+    /// the name are deleted in the same transaction. Returns nil when the name does not exist.
+    func updateNamedTransformation(
+        _ name: String, definition: String?, allowedForStrict: Bool?, deleteDerived: Bool, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?
+
+    /// Deletes a named transformation and every derivative using it, in one transaction.
+    func deleteNamedTransformation(_ name: String, recorder: @escaping ChangeRecorder)
+        async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?
+
+    /// How many derivatives use the name.
+    func derivativeCount(usingNamed name: String) async throws(StoreError) -> Int
+
+    /// The ids of the derivatives that use the name.
+    func derivativeIDs(usingNamed name: String) async throws(StoreError) -> [String]
+
+    // MARK: Events and subscriptions
+
+    /// Up to `limit` events after `sequence`, oldest first; `notificationsOnly` keeps events with
+    /// a per-call notification URL.
+    func events(after sequence: Int64, limit: Int, notificationsOnly: Bool) async throws(StoreError) -> [EventRecord]
+
+    /// The newest sequence number (0 for an empty log).
+    func lastEventSequence() async throws(StoreError) -> Int64
+
+    /// Deletes events with `sequence <= through` that are older than `before`; returns how many.
+    func pruneEvents(through sequence: Int64, before: Date) async throws(StoreError) -> Int
+
+    /// Takes (or renews) the lease on a named subscription's position. Returns the position when
+    /// `owner` holds the lease, nil when another owner does. A new subscription starts at `initial`.
+    func claimSubscription(_ name: String, owner: String, leaseSeconds: Double, initial: Int64)
+        async throws(StoreError) -> Int64?
+
+    /// Moves the position forward (never back) while `owner` holds the lease, and renews it.
+    /// Returns false when the lease was lost.
+    func advanceSubscription(_ name: String, owner: String, to sequence: Int64, leaseSeconds: Double)
+        async throws(StoreError) -> Bool
+
+    /// Gives the lease up so another owner can take over at once.
+    func releaseSubscription(_ name: String, owner: String) async throws(StoreError)
+
+    /// Every subscription's position.
+    func subscriptionPositions() async throws(StoreError) -> [String: Int64]
+
+    func recordDeliveryFailure(_ failure: DeliveryFailure) async throws(StoreError)
+
+    func deliveryFailures(subscription: String?, limit: Int) async throws(StoreError) -> [DeliveryFailure]
+
+    // MARK: Blobs
 
     /// Whether any original or derivative points at `hash`.
     func isReferenced(_ hash: String) async throws(StoreError) -> Bool
 
-    /// Every blob hash some row points at.
-    func referencedBlobs() async throws(StoreError) -> Set<String>
+    /// The hashes among `hashes` that some row points at.
+    func referencedAmong(_ hashes: [String]) async throws(StoreError) -> Set<String>
+
+    /// Distinct referenced hashes in ascending order after `cursor`, at most `limit`.
+    func referencedBlobs(after cursor: String?, limit: Int) async throws(StoreError) -> [String]
+
+    /// Which rows point at `hash`.
+    func references(to hash: String) async throws(StoreError) -> BlobReferences
+}
+
+extension Catalog {
+    public func saveResource(_ record: ResourceRecord, overwrite: Bool) async throws(StoreError) -> SaveOutcome {
+        try await saveResource(record, overwrite: overwrite, recorder: recordNothing)
+    }
+
+    public func insertDerivative(_ record: DerivativeRecord) async throws(StoreError) -> DerivativeRecord {
+        try await insertDerivative(record, namedTransformations: [], recorder: recordNothing)
+    }
+
+    /// Deletes an original and every derivative of it in one transaction; nil when absent.
+    public func deleteResource(_ key: ResourceKey, recorder: @escaping ChangeRecorder = recordNothing)
+        async throws(StoreError) -> DeletedResource?
+    {
+        let outcome = try await deleteResources([key], keepOriginal: false, filter: nil, recorder: recorder)
+        guard let first = outcome.first, let resource = first.resource else { return nil }
+        return DeletedResource(resource: resource, derivatives: first.derivatives)
+    }
+
+    /// Every blob hash some row points at (reads the whole index: for tests and small stores).
+    public func referencedBlobs() async throws(StoreError) -> Set<String> {
+        var all = Set<String>()
+        var cursor: String?
+        while true {
+            let page = try await referencedBlobs(after: cursor, limit: 10_000)
+            all.formUnion(page)
+            guard page.count == 10_000, let last = page.last else { return all }
+            cursor = last
+        }
+    }
 }
 
 /// What `saveResource` did.

@@ -8,13 +8,14 @@ import Foundation
 
 /// Blobs as files under `root/blobs/ab/cd/<sha256>`. A blob is written to `root/tmp/`, fsynced,
 /// renamed into place and its directory fsynced, so a crash leaves either the whole blob or an
-/// orphan temp file, never a partial blob under its final name.
+/// orphan temp file, never a partial blob under its final name. Reclaiming moves a blob to
+/// `root/trash/` before deleting it, so it can be put back if a row turned out to point at it.
 public struct FileBlobStore: BlobStore {
     public let root: URL
 
     public init(root: URL) throws(StoreError) {
         self.root = root
-        for folder in ["blobs", "tmp"] {
+        for folder in ["blobs", "tmp", "trash"] {
             do {
                 try FileManager.default.createDirectory(
                     at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
@@ -99,10 +100,91 @@ public struct FileBlobStore: BlobStore {
         var removed = 0
         for name in names {
             let file = folder.appendingPathComponent(name).path
-            let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate]) as? Date
-            if let modified, Date().timeIntervalSince(modified) > age, unlink(file) == 0 { removed += 1 }
+            if Self.age(of: file).map({ $0 >= age }) == true, unlink(file) == 0 { removed += 1 }
         }
         return removed
+    }
+
+    public func reclaim(
+        _ hashes: [String], unlessReferenced referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
+    ) async throws(StoreError) -> [String] {
+        var moved: [(hash: String, trash: String)] = []
+        for hash in Set(hashes) where ContentHash.isValid(hash) {
+            let trash = root.appendingPathComponent("trash/\(hash).\(UUID().uuidString)").path
+            if rename(path(of: hash), trash) == 0 {
+                moved.append((hash, trash))
+            } else if errno != ENOENT {
+                let reason = String(cString: strerror(errno))
+                for entry in moved { restore(entry.hash, from: entry.trash) }
+                throw .io("quarantine \(hash): \(reason)")
+            }
+        }
+        guard !moved.isEmpty else { return [] }
+        let stillReferenced: Set<String>
+        do {
+            stillReferenced = try await referenced(moved.map(\.hash))
+        } catch {
+            for entry in moved { restore(entry.hash, from: entry.trash) }
+            throw error
+        }
+        var removed: [String] = []
+        for entry in moved {
+            if stillReferenced.contains(entry.hash) {
+                restore(entry.hash, from: entry.trash)
+            } else {
+                unlink(entry.trash)
+                removed.append(entry.hash)
+            }
+        }
+        return removed
+    }
+
+    public func ensure(_ hash: String, bytes: [UInt8]) async throws(StoreError) {
+        if access(path(of: hash), F_OK) != 0 { _ = try await put(bytes) }
+    }
+
+    public func recover(
+        olderThan age: TimeInterval, referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
+    ) async throws(StoreError) -> BlobRecovery {
+        var recovery = BlobRecovery(incompleteRemoved: removeStaleTemporaryFiles(olderThan: age))
+        let folder = root.appendingPathComponent("trash")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let entries = names.compactMap { name -> (hash: String, file: String)? in
+            let hash = String(name.prefix(while: { $0 != "." }))
+            guard ContentHash.isValid(hash) else { return nil }
+            return (hash, folder.appendingPathComponent(name).path)
+        }
+        guard !entries.isEmpty else { return recovery }
+        let stillReferenced = try await referenced(Array(Set(entries.map(\.hash))))
+        for entry in entries {
+            if stillReferenced.contains(entry.hash) {
+                restore(entry.hash, from: entry.file)
+                recovery.restored.append(entry.hash)
+            } else if Self.age(of: entry.file).map({ $0 >= age }) == true, unlink(entry.file) == 0 {
+                recovery.discarded += 1
+            }
+        }
+        return recovery
+    }
+
+    /// Puts a quarantined blob back (a no-op when another process already did or removed it).
+    private func restore(_ hash: String, from trash: String) {
+        let final = path(of: hash)
+        let directory = (final as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if rename(trash, final) == 0 { try? Self.syncDirectory(directory) }
+    }
+
+    private static func age(of path: String) -> TimeInterval? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+            let time = info.st_mtimespec
+        #else
+            let time = info.st_mtim
+        #endif
+        let modified = Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        return Date().timeIntervalSince1970 - modified
     }
 
     private static func writeDurably(_ bytes: [UInt8], to path: String) throws(StoreError) {

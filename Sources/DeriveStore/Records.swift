@@ -27,10 +27,12 @@ public struct ResourceRecord: Sendable, Hashable, Codable {
     public var height: Int
     public var bytes: Int
     public var createdAt: Date
+    /// Tags, sorted and without duplicates.
+    public var tags: [String]
 
     public init(
         key: ResourceKey, version: Int, blob: String, format: String, width: Int, height: Int, bytes: Int,
-        createdAt: Date
+        createdAt: Date, tags: [String] = []
     ) {
         self.key = key
         self.version = version
@@ -40,10 +42,28 @@ public struct ResourceRecord: Sendable, Hashable, Codable {
         self.height = height
         self.bytes = bytes
         self.createdAt = createdAt
+        self.tags = Self.normalizedTags(tags)
     }
 
     /// The ETag Cloudinary reports for an original: the content hash's first 32 hex digits.
     public var etag: String { String(blob.prefix(32)) }
+
+    /// Cloudinary's `asset_id`: 32 hex digits, stable for the public id across versions.
+    public var assetID: String {
+        let text = "asset\u{0}\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)"
+        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
+    }
+
+    /// Cloudinary's `version_id`: 32 hex digits, different for every version.
+    public var versionID: String {
+        let text = "version\u{0}\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(blob)"
+        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
+    }
+
+    /// Tags as stored: trimmed, non-empty, unique, sorted.
+    public static func normalizedTags(_ tags: [String]) -> [String] {
+        Array(Set(tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })).sorted()
+    }
 }
 
 /// A derived image of one version of an original.

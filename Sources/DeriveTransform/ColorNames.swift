@@ -48,7 +48,10 @@ enum ColorNames {
     static func rgba(named name: String) -> (red: UInt8, green: UInt8, blue: UInt8, alpha: UInt8)? {
         let key = name.lowercased()
         guard let v = table[key] else { return nil }
-        return (UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v), key == "transparent" ? 0 : 255)
+        return (
+            UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v),
+            key == "transparent" ? 0 : 255
+        )
     }
 
     /// Decodes 3, 4, 6 or 8 hex digits (`f00`, `f008`, `ff0000`, `ff000080`).

@@ -48,7 +48,7 @@ extension ParameterParser {
         let colon = src.firstIndex(of: 0x3A, a, b) ?? b
         guard a < colon else { throw fail("missing effect name", a) }
         let name = src.string(a, colon)
-        guard Vocabulary.effectSet.contains(name) else {
+        guard Vocabulary.effectTable.contains(src, a, colon) else {
             throw fail("unknown effect \"\(name)\"" + Suggestions.hint(for: name, in: Vocabulary.effects), a)
         }
         var args: [String] = []
@@ -78,7 +78,7 @@ extension ParameterParser {
             guard i < j else { throw fail("empty flag in list", i) }
             let colon = src.firstIndex(of: 0x3A, i, j) ?? j
             let name = src.string(i, colon)
-            guard Vocabulary.flagSet.contains(name) else {
+            guard Vocabulary.flagTable.contains(src, i, colon) else {
                 throw fail("unknown flag \"\(name)\"" + Suggestions.hint(for: name, in: Vocabulary.flags), i)
             }
             var argument: String?
@@ -101,7 +101,8 @@ extension ParameterParser {
             let h = src[a] == 0x23 ? a + 1 : a + 4
             let n = b - h
             guard n == 3 || n == 4 || n == 6 || n == 8, src.all(h, b, ASCII.isHex) else {
-                throw fail("expected 3, 4, 6 or 8 hex digits after \"\(src.string(a, h))\", found \"\(src.string(h, b))\"", h)
+                throw fail(
+                    "expected 3, 4, 6 or 8 hex digits after \"\(src.string(a, h))\", found \"\(src.string(h, b))\"", h)
             }
             return .rgb(src.string(h, b))
         }
@@ -165,12 +166,6 @@ extension ParameterParser {
                 throw fail("invalid percent-encoding in layer text", colon + 1)
             }
             let style = src.string(s, colon)
-            if let us = src.firstIndex(of: 0x5F, s, colon) {
-                let sizeEnd = src.firstIndex(of: 0x5F, us + 1, colon) ?? colon
-                guard src.int(us + 1, sizeEnd) != nil || src[us + 1] == 0x24 else {
-                    throw fail("expected a font size after the font family, found \"\(src.string(us + 1, sizeEnd))\"", us + 1)
-                }
-            }
             return .text(TextLayer(style: style, text: text))
         }
         if src.hasPrefix(a, b, "fetch:") {
@@ -189,7 +184,9 @@ extension ParameterParser {
                 return .resource(kind: kind, publicID: idFromLayer(colon + 1, b))
             }
         }
-        guard src[a] != 0x3A, src[b - 1] != 0x3A else { throw fail("invalid layer public id \"\(src.string(a, b))\"", a) }
+        guard src[a] != 0x3A, src[b - 1] != 0x3A else {
+            throw fail("invalid layer public id \"\(src.string(a, b))\"", a)
+        }
         // A trailing `.ext` naming a known format is the layer's format.
         var j = b
         while j > a, src[j - 1] != 0x2E, src[j - 1] != 0x3A { j -= 1 }

@@ -42,7 +42,8 @@ public struct DeliveryURL: Sendable, Hashable {
 
     /// The text covered by the URL signature: the raw transformation and the raw source joined by `/`.
     public var stringToSign: String {
-        rawTransformation.isEmpty ? rawSource : rawSource.isEmpty ? rawTransformation : rawTransformation + "/" + rawSource
+        rawTransformation.isEmpty
+            ? rawSource : rawSource.isEmpty ? rawTransformation : rawTransformation + "/" + rawSource
     }
 
     /// ``stringToSign`` with the source rebuilt from the decoded public id with `smart_escape`.

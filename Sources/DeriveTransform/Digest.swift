@@ -2,7 +2,9 @@
 public enum Digest {
     /// The 20-byte SHA-1 digest of `bytes`.
     public static func sha1<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
-        var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+        var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (
+            0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0
+        )
         var w = [UInt32](repeating: 0, count: 80)
         forEachBlock(bytes) { block in
             for i in 0..<16 { w[i] = word(block, i) }
@@ -140,7 +142,9 @@ public enum Digest {
         let bitLength = UInt64(message.count) &* 8
         message.append(0x80)
         while message.count % 64 != 56 { message.append(0) }
-        for s in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(s))) }
+        for s in stride(from: 56, through: 0, by: -8) {
+            message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(s)))
+        }
         message.withUnsafeBufferPointer { all in
             var offset = 0
             while offset < all.count {

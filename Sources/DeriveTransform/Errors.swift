@@ -38,14 +38,13 @@ public struct TransformationError: Error, Sendable, Hashable, CustomStringConver
     }
 
     static func compose(_ reason: String, _ component: Int?, _ parameter: String?, _ offset: Int?) -> String {
-        var location: [String] = []
-        if let component { location.append("component \(component)") }
-        var tail = ""
-        if let parameter { tail = "parameter \"\(parameter)\"" }
-        if let offset { tail += tail.isEmpty ? "at offset \(offset)" : " at offset \(offset)" }
-        if !tail.isEmpty { location.append(tail) }
-        if location.isEmpty { return reason }
-        return location.joined(separator: ", ") + ": " + reason
+        var location = ""
+        if let component { location = "component \(component)" }
+        if let parameter {
+            location += location.isEmpty ? "parameter \"\(parameter)\"" : ", parameter \"\(parameter)\""
+        }
+        if let offset { location += location.isEmpty ? "at offset \(offset)" : " at offset \(offset)" }
+        return location.isEmpty ? reason : location + ": " + reason
     }
 }
 
@@ -56,7 +55,7 @@ enum Suggestions {
     static func closest<C: Sequence>(to word: String, in candidates: C) -> String? where C.Element == String {
         let w = Array(word.lowercased().utf8)
         guard !w.isEmpty, w.count <= 64 else { return nil }
-        let limit = w.count <= 2 ? 1 : (w.count <= 5 ? 2 : 3)
+        let limit = w.count <= 3 ? 1 : (w.count <= 5 ? 2 : 3)
         var best: (candidate: String, distance: Int, prefix: Int)?
         for candidate in candidates {
             let c = Array(candidate.utf8)

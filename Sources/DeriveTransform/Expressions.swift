@@ -39,7 +39,8 @@ enum ExpressionSyntax {
         switch b - a {
         case 1: return src[a] == 0x77 || src[a] == 0x68  // w h
         default:
-            for n in names where n.utf8.count == b - a && n.utf8.elementsEqual(UnsafeBufferPointer(rebasing: src.bytes[a..<b])) {
+            for n in names
+            where n.utf8.count == b - a && n.utf8.elementsEqual(UnsafeBufferPointer(rebasing: src.bytes[a..<b])) {
                 return true
             }
             return false
@@ -49,7 +50,9 @@ enum ExpressionSyntax {
     static func op(_ src: Source, _ a: Int, _ b: Int) -> ExpressionOperator? {
         guard b - a >= 2, b - a <= 3 else { return nil }
         for o in ExpressionOperator.allCases
-        where o.rawValue.utf8.count == b - a && o.rawValue.utf8.elementsEqual(UnsafeBufferPointer(rebasing: src.bytes[a..<b])) {
+        where o.rawValue.utf8.count == b - a
+            && o.rawValue.utf8.elementsEqual(UnsafeBufferPointer(rebasing: src.bytes[a..<b]))
+        {
             return o
         }
         return nil
@@ -108,7 +111,9 @@ enum ExpressionSyntax {
             return .variable(src.string(a + 1, b))
         }
         if c == 0x21 {  // !text!
-            guard b - a >= 2, src[b - 1] == 0x21 else { throw fail("invalid string literal \"\(src.string(a, b))\"", a) }
+            guard b - a >= 2, src[b - 1] == 0x21 else {
+                throw fail("invalid string literal \"\(src.string(a, b))\"", a)
+            }
             guard src.all(a + 1, b - 1, ASCII.isValueByte) || b - a == 2 else {
                 throw fail("invalid character in string literal", a)
             }

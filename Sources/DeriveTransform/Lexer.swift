@@ -61,11 +61,11 @@ struct Source {
     /// Parses `-?[0-9]+(.[0-9]+)?`: `.int` without a point, `.decimal` with one; nil when malformed.
     func number(_ a: Int, _ b: Int) -> Number? {
         guard let dot = firstIndex(of: 0x2E, a, b) else { return int(a, b).map(Number.int) }
-        guard let whole = int(a, dot), dot + 1 < b, b - a <= 40 else { return nil }
-        _ = whole
-        var i = dot + 1
+        let digitsStart = a < b && bytes[a] == 0x2D ? a + 1 : a
+        guard digitsStart < dot, dot + 1 < b, b - a <= 40 else { return nil }
+        var i = digitsStart
         while i < b {
-            guard bytes[i] &- 0x30 < 10 else { return nil }
+            guard i == dot || bytes[i] &- 0x30 < 10 else { return nil }
             i += 1
         }
         guard let d = Double(string(a, b)), d.isFinite else { return nil }
@@ -165,7 +165,12 @@ struct ByteWriter {
             overflowed = true
             return
         }
-        (base + count).update(from: s.utf8Start, count: n)
+        let p = s.utf8Start
+        var i = 0
+        while i < n {
+            base[count + i] = p[i]
+            i += 1
+        }
         count += n
     }
 

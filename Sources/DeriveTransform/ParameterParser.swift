@@ -33,7 +33,8 @@ struct ParameterParser {
         valueStart = us + 1
         if src[start] == 0x24 {  // $name_value
             guard ExpressionSyntax.isVariableName(src, start + 1, us) else {
-                throw fail("invalid variable name \"\(src.string(start, us))\" (a letter, then letters or digits)", start)
+                throw fail(
+                    "invalid variable name \"\(src.string(start, us))\" (a letter, then letters or digits)", start)
             }
             guard valueStart < end else { throw fail("missing value for variable \"\(src.string(start, us))\"", end) }
             let value = try ExpressionSyntax.parse(src, valueStart, end, fail: fail)
@@ -125,6 +126,9 @@ struct ParameterParser {
                 return .auto(src.string(a + 5, b))
             }
         }
+        if !auto, src.hasPrefix(a, b, "auto") {
+            throw fail("\"auto\" is only valid for w and h", a)
+        }
         let c = src[a]
         if ASCII.isDigit(c) || c == 0x2D, src.firstIndex(of: 0x5F, a, b) == nil {
             switch src.number(a, b) {
@@ -170,7 +174,9 @@ struct ParameterParser {
     func aspectRatio(_ a: Int, _ b: Int) throws(TransformationError) -> AspectRatio {
         if let colon = src.firstIndex(of: 0x3A, a, b) {
             guard let w = src.int(a, colon), let h = src.int(colon + 1, b), w > 0, h > 0 else {
-                throw fail("expected an aspect ratio \"<width>:<height>\" with positive integers, found \"\(src.string(a, b))\"", a)
+                throw fail(
+                    "expected an aspect ratio \"<width>:<height>\" with positive integers, found \"\(src.string(a, b))\"",
+                    a)
             }
             return .ratio(w, h)
         }
@@ -220,33 +226,37 @@ struct ParameterParser {
             }
         }
         if colon < b, colon + 1 == b { throw fail("empty gravity option", b) }
-        switch src.string(a, colon) {
-        case "auto":
+        if src.equals(a, colon, "auto") {
             if let option, !src.all(colon + 1, b, { ASCII.isWord($0) || $0 == 0x3A }) {
                 throw fail("invalid auto gravity option \"\(option)\"", colon + 1)
             }
             return .auto(option)
-        case "face":
+        }
+        if src.equals(a, colon, "face") {
             try check(["center", "auto"])
             return .face(option)
-        case "faces":
+        }
+        if src.equals(a, colon, "faces") {
             try check(["center", "auto"])
             return .faces(option)
-        case "custom":
+        }
+        if src.equals(a, colon, "custom") {
             try check(["face", "faces", "adv_face", "adv_faces"])
             return .custom(option)
-        case "ocr_text":
+        }
+        if src.equals(a, colon, "ocr_text") {
             try check(["adv_ocr"])
             return .ocrText(option)
-        case "xy_center" where option == nil: return .xyCenter
-        case "adv_face" where option == nil: return .advancedFace
-        case "adv_faces" where option == nil: return .advancedFaces
-        case "adv_eyes" where option == nil: return .advancedEyes
-        case "liquid" where option == nil: return .liquid
-        default:
-            let word = src.string(a, b)
-            throw fail("unknown gravity \"\(word)\"" + Suggestions.hint(for: word, in: Vocabulary.gravities), a)
         }
+        if option == nil {
+            if src.equals(a, b, "xy_center") { return .xyCenter }
+            if src.equals(a, b, "adv_face") { return .advancedFace }
+            if src.equals(a, b, "adv_faces") { return .advancedFaces }
+            if src.equals(a, b, "adv_eyes") { return .advancedEyes }
+            if src.equals(a, b, "liquid") { return .liquid }
+        }
+        let word = src.string(a, b)
+        throw fail("unknown gravity \"\(word)\"" + Suggestions.hint(for: word, in: Vocabulary.gravities), a)
     }
 
     func quality(_ a: Int, _ b: Int) throws(TransformationError) -> Quality {
@@ -263,29 +273,30 @@ struct ParameterParser {
             }
         }
         if src.equals(a, b, "jpegmini") { return .jpegmini }
-        let colon = src.firstIndex(of: 0x3A, a, b) ?? b
-        if ASCII.isDigit(src[a]) || src[a] == 0x2D {
-            guard let q = src.int(a, colon) else {
-                throw fail("expected a quality from 1 to 100, \"auto\" or \"jpegmini\", found \"\(src.string(a, b))\"", a)
-            }
-            guard (1...100).contains(q) else { throw fail("quality must be from 1 to 100 (found \(q))", a) }
-            var chroma: Int?
-            if colon < b {
-                guard let c = src.int(colon + 1, b), c == 420 || c == 422 || c == 444 else {
-                    throw fail("chroma subsampling must be 420, 422 or 444, found \"\(src.string(colon + 1, b))\"", colon + 1)
-                }
-                chroma = c
-            }
-            return .value(q, chroma: chroma)
+        let c = src[a]
+        if c == 0x24 || c == 0x21 || src.firstIndex(of: 0x5F, a, b) != nil {
+            let e = try ExpressionSyntax.parse(src, a, b, fail: fail)
+            if e.tokens.count == 1, case .variable(let name) = e.tokens[0] { return .variable(name) }
+            return .expression(e)
         }
-        if ASCII.isAlpha(src[a]), src.firstIndex(of: 0x5F, a, b) == nil {
+        guard ASCII.isDigit(c) || c == 0x2D else {
             let word = src.string(a, b)
-            throw fail(
-                "unknown quality \"\(word)\"" + Suggestions.hint(for: word, in: ["auto", "jpegmini"]), a)
+            throw fail("unknown quality \"\(word)\"" + Suggestions.hint(for: word, in: ["auto", "jpegmini"]), a)
         }
-        let e = try ExpressionSyntax.parse(src, a, b, fail: fail)
-        if e.tokens.count == 1, case .variable(let name) = e.tokens[0] { return .variable(name) }
-        return .expression(e)
+        let colon = src.firstIndex(of: 0x3A, a, b) ?? b
+        guard let q = src.int(a, colon) else {
+            throw fail("expected a quality from 1 to 100, \"auto\" or \"jpegmini\", found \"\(src.string(a, b))\"", a)
+        }
+        guard (1...100).contains(q) else { throw fail("quality must be from 1 to 100 (found \(q))", a) }
+        var chroma: Int?
+        if colon < b {
+            guard let c = src.int(colon + 1, b), c == 420 || c == 422 || c == 444 else {
+                throw fail(
+                    "chroma subsampling must be 420, 422 or 444, found \"\(src.string(colon + 1, b))\"", colon + 1)
+            }
+            chroma = c
+        }
+        return .value(q, chroma: chroma)
     }
 
     func format(_ a: Int, _ b: Int) throws(TransformationError) -> FormatValue {
@@ -293,7 +304,8 @@ struct ParameterParser {
         if let f = Keywords.format(src, a, b) { return .named(f) }
         let word = src.string(a, b).lowercased()
         guard Vocabulary.formatSet.contains(word) else {
-            throw fail("unknown format \"\(src.string(a, b))\"" + Suggestions.hint(for: word, in: Vocabulary.formats), a)
+            throw fail(
+                "unknown format \"\(src.string(a, b))\"" + Suggestions.hint(for: word, in: Vocabulary.formats), a)
         }
         return .named(word)
     }
@@ -301,7 +313,10 @@ struct ParameterParser {
     func colorSpace(_ a: Int, _ b: Int) throws(TransformationError) -> String {
         let word = src.string(a, b)
         if Vocabulary.colorSpaces.contains(word) { return word }
-        if src.hasPrefix(a, b, "icc:"), b - a > 4, src.all(a + 4, b, ASCII.isValueByte) { return word }
+        if src.hasPrefix(a, b, "icc:") {
+            guard b - a > 4 else { throw fail("missing public id after \"icc:\"", b) }
+            return word
+        }
         throw fail(
             "unknown colour space \"\(word)\"" + Suggestions.hint(for: word, in: Vocabulary.colorSpaces + ["icc"]), a)
     }
@@ -344,40 +359,5 @@ struct ParameterParser {
             i = j + 1
         }
         return result
-    }
-}
-
-/// Keyword tables matched on bytes.
-enum Keywords {
-    static let crops: [(String, CropMode)] = CropMode.allCases.map { ($0.rawValue, $0) }
-    static let compasses: [(String, Compass)] = Compass.allCases.map { ($0.rawValue, $0) }
-    static let commonFormats: [String] = ["jpg", "png", "webp", "avif", "gif", "jpeg"]
-
-    @inline(__always) static func match(_ src: Source, _ a: Int, _ b: Int, _ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { u in
-            guard u.count == b - a else { return false }
-            var i = 0
-            while i < u.count {
-                if u[i] != src[a + i] { return false }
-                i += 1
-            }
-            return true
-        }
-    }
-
-    static func crop(_ src: Source, _ a: Int, _ b: Int) -> CropMode? {
-        for (s, m) in crops where match(src, a, b, s) { return m }
-        return nil
-    }
-
-    static func compass(_ src: Source, _ a: Int, _ b: Int) -> Compass? {
-        for (s, c) in compasses where match(src, a, b, s) { return c }
-        return nil
-    }
-
-    static func format(_ src: Source, _ a: Int, _ b: Int) -> String? {
-        for s in commonFormats where match(src, a, b, s) { return s }
-        return nil
     }
 }

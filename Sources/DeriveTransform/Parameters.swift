@@ -1,37 +1,70 @@
 /// One typed `key_value` parameter of a transformation component.
 public enum TransformParameter: Sendable, Hashable {
-    case angle([Angle])  // a
-    case aspectRatio(AspectRatio)  // ar
-    case background(Background)  // b
-    case border(Border)  // bo
-    case crop(CropMode)  // c
-    case color(Color)  // co
-    case colorSpace(String)  // cs
-    case defaultImage(String)  // d (public id with extension, `/` written as `:`, as written)
-    case delay(NumberValue)  // dl
-    case density(NumberValue)  // dn
-    case dpr(DPR)  // dpr
-    case effect(Effect)  // e
-    case format(FormatValue)  // f
-    case flags([Flag])  // fl
-    case customFunction(String)  // fn
-    case gravity(Gravity)  // g
-    case height(SizeValue)  // h
-    case overlay(LayerSource)  // l
-    case opacity(NumberValue)  // o
-    case prefix(String)  // p
-    case page(String)  // pg
-    case quality(Quality)  // q
-    case radius(Radius)  // r
-    case named(NamedTransformation)  // t
-    case underlay(LayerSource)  // u
-    case width(SizeValue)  // w
-    case x(SizeValue)  // x
-    case y(SizeValue)  // y
-    case zoom(NumberValue)  // z
-    case condition(Condition)  // if
-    case variable(name: String, value: Expression)  // $name
-    case video(VideoKey, String)  // video-only keys, value as written
+    /// `a_`: rotation and flips, `.`-separated (`a_90.hflip`).
+    case angle([Angle])
+    /// `ar_`: aspect ratio (`ar_16:9`, `ar_1.5`).
+    case aspectRatio(AspectRatio)
+    /// `b_`: background colour or `auto`/`blurred`/`gen_fill`.
+    case background(Background)
+    /// `bo_`: border (`bo_3px_solid_rgb:00ff00`).
+    case border(Border)
+    /// `c_`: crop / resize mode.
+    case crop(CropMode)
+    /// `co_`: colour for text layers, colorize, shadow, outline.
+    case color(Color)
+    /// `cs_`: colour space (`srgb`, `no_cmyk`, `keep_cmyk`, `tinysrgb`, `cmyk`, `copy`, `icc:<id>`).
+    case colorSpace(String)
+    /// `d_`: default image public id with extension, as written (`/` written as `:`).
+    case defaultImage(String)
+    /// `dl_`: animated-GIF frame delay in milliseconds.
+    case delay(NumberValue)
+    /// `dn_`: density (DPI) for PDF and vector rasterisation.
+    case density(NumberValue)
+    /// `dpr_`: device pixel ratio.
+    case dpr(DPR)
+    /// `e_`: effect with arguments.
+    case effect(Effect)
+    /// `f_`: output format.
+    case format(FormatValue)
+    /// `fl_`: flags, `.`-separated.
+    case flags([Flag])
+    /// `fn_`: custom function (`wasm:<id>`, `remote:<base64url>`, `pre:remote:<base64url>`), as written.
+    case customFunction(String)
+    /// `g_`: gravity.
+    case gravity(Gravity)
+    /// `h_`: height.
+    case height(SizeValue)
+    /// `l_`: overlay layer source.
+    case overlay(LayerSource)
+    /// `o_`: opacity 0–100.
+    case opacity(NumberValue)
+    /// `p_`: sprite / CSS prefix.
+    case prefix(String)
+    /// `pg_`: page or frame selection (`1`, `2-4`, `1;3;5`, `name:<layer>`), as written.
+    case page(String)
+    /// `q_`: quality.
+    case quality(Quality)
+    /// `r_`: corner radius.
+    case radius(Radius)
+    /// `t_`: named transformations with their expansion.
+    case named(NamedTransformation)
+    /// `u_`: underlay layer source.
+    case underlay(LayerSource)
+    /// `w_`: width.
+    case width(SizeValue)
+    /// `x_`: x offset or coordinate.
+    case x(SizeValue)
+    /// `y_`: y offset or coordinate.
+    case y(SizeValue)
+    /// `z_`: zoom.
+    case zoom(NumberValue)
+    /// `if_`: condition, `if_else` or `if_end`.
+    case condition(Condition)
+    /// `$name_value`: a user variable definition.
+    case variable(name: String, value: Expression)
+    /// A video-only key (`so eo du ac af br vc vs sp ki fps`) with its value as written; only parsed
+    /// for ``MediaKind/video``.
+    case video(VideoKey, String)
 
     /// The key as written in URLs (`"w"`, `"if"`, `"$name"`).
     public var key: String {

@@ -8,12 +8,30 @@ enum Parser {
         var unappliedLayers: Int
     }
 
+    /// Keys whose presence needs the block-structure checks.
+    static let structuralKeys: UInt64 =
+        1 << UInt64(ParameterKey.if.rawValue) | 1 << UInt64(ParameterKey.l.rawValue)
+        | 1 << UInt64(ParameterKey.u.rawValue) | 1 << UInt64(ParameterKey.fl.rawValue)
+
+    /// Maximum number of named-transformation expansions in one parse (guards against definitions
+    /// that multiply, such as `a` = `t_b.b.b`, `b` = `t_c.c.c`, …).
+    static let maxExpansions = 256
+
     /// Maximum nesting of named transformations.
     static let maxNamedDepth = 8
 
     /// Parses `a..<b` of `src`. Offsets in errors are absolute positions in `src`.
     static func chain(
-        _ src: Source, _ a: Int, _ b: Int, media: MediaKind, depth: Int = 0,
+        _ src: Source, _ a: Int, _ b: Int, media: MediaKind, named: (String) -> String?
+    ) throws(TransformationError) -> Chain {
+        var budget = maxExpansions
+        return try chain(src, a, b, media: media, expanding: [], budget: &budget, named: named)
+    }
+
+    /// Parses `a..<b`; `expanding` is the stack of named transformations being expanded and `budget`
+    /// the number of named expansions still allowed for the whole parse.
+    static func chain(
+        _ src: Source, _ a: Int, _ b: Int, media: MediaKind, expanding: [String], budget: inout Int,
         named: (String) -> String?
     ) throws(TransformationError) -> Chain {
         guard a < b else { return Chain(components: [], unappliedLayers: 0) }
@@ -26,7 +44,6 @@ enum Parser {
         var components: [TransformComponent] = []
         components.reserveCapacity(slashes + 1)
         var ifDepth = 0
-        var ifOpenedAt = 0
         var openLayers = 0
         var number = 1
         i = a
@@ -36,58 +53,55 @@ enum Parser {
                 throw TransformationError(
                     reason: "empty component (doubled or trailing \"/\")", component: number, offset: i)
             }
-            let (component, layers) = try Parser.component(
-                src, i, end, number: number, media: media, depth: depth, named: named)
-            // Block structure: if_/if_else/if_end and layers.
-            for p in component.parameters {
-                switch p {
-                case .condition(.when):
-                    if component.parameters.count == 1 {
-                        if ifDepth == 0 { ifOpenedAt = number }
-                        ifDepth += 1
+            let (component, layers, seen) = try Parser.component(
+                src, i, end, number: number, media: media, expanding: expanding, budget: &budget, named: named)
+            // Block structure: if_/if_else/if_end and layers (only inspected when those keys are present).
+            if seen & structuralKeys != 0 {
+                if seen & (1 << UInt64(ParameterKey.if.rawValue)) != 0, let condition = component.condition {
+                    switch condition {
+                    case .when:
+                        if component.parameters.count == 1 { ifDepth += 1 }
+                    case .otherwise:
+                        if ifDepth == 0 {
+                            throw TransformationError(
+                                reason: "\"if_else\" without an open \"if_<condition>\" block", component: number,
+                                parameter: "if", offset: i)
+                        }
+                    case .end:
+                        if ifDepth == 0 {
+                            throw TransformationError(
+                                reason: "\"if_end\" without an open \"if_<condition>\" block", component: number,
+                                parameter: "if", offset: i)
+                        }
+                        ifDepth -= 1
                     }
-                case .condition(.otherwise):
-                    if ifDepth == 0 {
+                }
+                if seen & (1 << UInt64(ParameterKey.l.rawValue)) != 0 { openLayers += 1 }
+                if seen & (1 << UInt64(ParameterKey.u.rawValue)) != 0 { openLayers += 1 }
+                if seen & (1 << UInt64(ParameterKey.fl.rawValue)) != 0, component.isLayerApply {
+                    if openLayers + layers == 0 {
                         throw TransformationError(
-                            reason: "\"if_else\" without an open \"if_<condition>\" block", component: number,
-                            parameter: "if", offset: i)
+                            reason: "\"fl_layer_apply\" without a preceding \"l_\" or \"u_\" layer",
+                            component: number, parameter: "fl", offset: i)
                     }
-                case .condition(.end):
-                    if ifDepth == 0 {
-                        throw TransformationError(
-                            reason: "\"if_end\" without an open \"if_<condition>\" block", component: number,
-                            parameter: "if", offset: i)
-                    }
-                    ifDepth -= 1
-                case .overlay, .underlay:
-                    openLayers += 1
-                default:
-                    break
+                    openLayers -= 1
                 }
             }
             openLayers += layers
-            if component.isLayerApply {
-                if openLayers == 0 {
-                    throw TransformationError(
-                        reason: "\"fl_layer_apply\" without a preceding \"l_\" or \"u_\" layer", component: number,
-                        parameter: "fl", offset: i)
-                }
-                openLayers -= 1
-            }
             components.append(component)
             if end == b { break }
             i = end + 1
             number += 1
         }
-        _ = ifOpenedAt  // an unclosed block extends to the end of the chain, as on Cloudinary
+        // An unclosed if_ block extends to the end of the chain.
         return Chain(components: components, unappliedLayers: openLayers)
     }
 
     /// Parses one component `a..<b`; returns it with the net number of layers opened by named expansions.
     static func component(
-        _ src: Source, _ a: Int, _ b: Int, number: Int, media: MediaKind, depth: Int,
-        named: (String) -> String?
-    ) throws(TransformationError) -> (TransformComponent, Int) {
+        _ src: Source, _ a: Int, _ b: Int, number: Int, media: MediaKind, expanding: [String],
+        budget: inout Int, named: (String) -> String?
+    ) throws(TransformationError) -> (TransformComponent, Int, UInt64) {
         var commas = 0
         var i = a
         while i < b {
@@ -126,10 +140,10 @@ enum Parser {
                 seen |= bit
             }
             if rank < lastRank { ordered = false } else { lastRank = rank }
-            if case .named(let n) = param, !n.names.isEmpty {
+            if key == .t, case .named(let n) = param {
                 let expanded = try expand(
                     n, src: src, keyStart: i, valueStart: p.valueStart, end: end, number: number, media: media,
-                    depth: depth, named: named)
+                    expanding: expanding, budget: &budget, named: named)
                 params.append(.named(expanded.0))
                 namedLayers += expanded.1
             } else {
@@ -139,13 +153,13 @@ enum Parser {
             i = end + 1
         }
         if !ordered { Printer.sortCanonically(&params) }
-        return (TransformComponent(sorted: params), namedLayers)
+        return (TransformComponent(sorted: params), namedLayers, seen)
     }
 
     /// Looks up and parses the definitions of `t_a.b`.
     static func expand(
         _ n: NamedTransformation, src: Source, keyStart: Int, valueStart: Int, end: Int, number: Int,
-        media: MediaKind, depth: Int, named: (String) -> String?
+        media: MediaKind, expanding: [String], budget: inout Int, named: (String) -> String?
     ) throws(TransformationError) -> (NamedTransformation, Int) {
         var result = NamedTransformation(names: n.names)
         var layers = 0
@@ -154,18 +168,34 @@ enum Parser {
             func fail(_ reason: String) -> TransformationError {
                 TransformationError(reason: reason, component: number, parameter: "t", offset: offset)
             }
-            guard depth < maxNamedDepth else {
-                throw fail("named transformation \"\(name)\" nests more than \(maxNamedDepth) levels deep (is it recursive?)")
+            guard expanding.count < maxNamedDepth else {
+                throw fail(
+                    "named transformation \"\(name)\" nests more than \(maxNamedDepth) levels deep (is it recursive?)")
+            }
+            budget -= 1
+            guard budget >= 0 else {
+                throw fail("too many named transformation expansions (more than \(maxExpansions))")
             }
             guard let definition = named(name) else {
                 throw fail("unknown named transformation \"\(name)\"")
             }
+            if expanding.contains(name) {
+                throw fail(
+                    "named transformation cycle: " + (expanding + [name]).map { "\"\($0)\"" }.joined(separator: " → "))
+            }
             do throws(TransformationError) {
-                let (chain, format) = try definitionChain(definition, media: media, depth: depth + 1, named: named)
+                let (chain, format) = try definitionChain(
+                    definition, media: media, expanding: expanding + [name], budget: &budget, named: named)
                 result.expansion.append(contentsOf: chain.components)
                 if let format { result.expansion.append(TransformComponent(sorted: [.format(.named(format))])) }
                 layers += chain.unappliedLayers
             } catch {
+                let nestedPrefix = "in named transformation "
+                if error.reason.hasPrefix("named transformation cycle") || error.reason.hasPrefix("too many named") {
+                    throw fail(error.reason)
+                } else if error.reason.hasPrefix(nestedPrefix) {
+                    throw fail("in named transformation \"\(name)\" → " + error.reason.dropFirst(nestedPrefix.count))
+                }
                 throw fail("in named transformation \"\(name)\": \(error.message)")
             }
             offset += name.utf8.count + 1
@@ -175,12 +205,15 @@ enum Parser {
 
     /// Parses a stored definition, which may end with `/<ext>` or `/` (eager syntax).
     static func definitionChain(
-        _ text: String, media: MediaKind, depth: Int, named: (String) -> String?
+        _ text: String, media: MediaKind, expanding: [String], budget: inout Int, named: (String) -> String?
     ) throws(TransformationError) -> (Chain, String?) {
-        try withUTF8Bytes(text) { (buf) throws(TransformationError) -> (Chain, String?) in
+        var remaining = budget
+        defer { budget = remaining }
+        return try withUTF8Bytes(text) { (buf) throws(TransformationError) -> (Chain, String?) in
             let src = Source(bytes: buf)
             let (end, format) = try splitEagerFormat(src, 0, buf.count)
-            return (try chain(src, 0, end, media: media, depth: depth, named: named), format)
+            let chain = try chain(src, 0, end, media: media, expanding: expanding, budget: &remaining, named: named)
+            return (chain, format)
         }
     }
 

@@ -22,7 +22,8 @@ public enum PercentCoding {
 
     /// The SDK's `smart_escape`: every byte outside `[A-Za-z0-9_.\-/:]` becomes `%XX` (uppercase hex, UTF-8).
     public static func smartEscape(_ text: String) -> String {
-        smartEscape(text, keep: { ASCII.isAlnum($0) || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D || $0 == 0x2F || $0 == 0x3A })
+        smartEscape(
+            text, keep: { ASCII.isAlnum($0) || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D || $0 == 0x2F || $0 == 0x3A })
     }
 
     static func smartEscape(_ text: String, keep: (UInt8) -> Bool) -> String {

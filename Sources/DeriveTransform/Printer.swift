@@ -17,13 +17,15 @@ enum Printer {
     }
 
     static func isSorted(_ params: [TransformParameter]) -> Bool {
-        var last = -1
-        for p in params {
-            let r = ParameterKey(p).rawValue
-            if r < last { return false }
-            last = r
+        params.withUnsafeBufferPointer { ps in
+            var last = -1
+            for i in 0..<ps.count {
+                let r = ParameterKey(ps[i]).rawValue
+                if r < last { return false }
+                last = r
+            }
+            return true
         }
-        return true
     }
 
     static func canonical(_ components: [TransformComponent]) -> String {
@@ -32,26 +34,26 @@ enum Printer {
     }
 
     static func write(_ components: [TransformComponent], to w: inout ByteWriter) {
-        var first = true
-        for c in components {
-            if !first { w.byte(0x2F) }
-            first = false
-            if isSorted(c.parameters) {
-                write(c.parameters, to: &w)
-            } else {
-                var sorted = c.parameters
-                sortCanonically(&sorted)
-                write(sorted, to: &w)
+        components.withUnsafeBufferPointer { cs in
+            for i in 0..<cs.count {
+                if i > 0 { w.byte(0x2F) }
+                if isSorted(cs[i].parameters) {
+                    write(cs[i].parameters, to: &w)
+                } else {
+                    var sorted = cs[i].parameters
+                    sortCanonically(&sorted)
+                    write(sorted, to: &w)
+                }
             }
         }
     }
 
     static func write(_ params: [TransformParameter], to w: inout ByteWriter) {
-        var first = true
-        for p in params {
-            if !first { w.byte(0x2C) }
-            first = false
-            write(p, to: &w)
+        params.withUnsafeBufferPointer { ps in
+            for i in 0..<ps.count {
+                if i > 0 { w.byte(0x2C) }
+                write(ps[i], to: &w)
+            }
         }
     }
 
@@ -71,7 +73,7 @@ enum Printer {
             size(v, &w)
         case .crop(let m):
             w.write("c_")
-            w.write(m.rawValue)
+            w.write(m.literal)
         case .gravity(let g):
             w.write("g_")
             gravity(g, &w)
@@ -239,7 +241,7 @@ enum Printer {
 
     static func gravity(_ g: Gravity, _ w: inout ByteWriter) {
         switch g {
-        case .compass(let c): w.write(c.rawValue)
+        case .compass(let c): w.write(c.literal)
         case .xyCenter: w.write("xy_center")
         case .auto(let o): option("auto", o, &w)
         case .face(let o): option("face", o, &w)

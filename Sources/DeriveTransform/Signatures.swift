@@ -48,7 +48,8 @@ public enum Signatures {
             switch signature.utf8.count {
             case 8:
                 for algorithm in algorithms
-                where constantTimeEquals(urlSignature(toSign: toSign, secret: secret, algorithm: algorithm), signature) {
+                where constantTimeEquals(urlSignature(toSign: toSign, secret: secret, algorithm: algorithm), signature)
+                {
                     return true
                 }
             case 32:

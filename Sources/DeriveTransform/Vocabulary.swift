@@ -10,6 +10,7 @@ enum Vocabulary {
     ]
 
     static let formatSet: Set<String> = Set(formats)
+    static let formatTable = WordTable(formats)
 
     /// Effect names (`e_`).
     static let effects: [String] = [
@@ -27,6 +28,7 @@ enum Vocabulary {
     ]
 
     static let effectSet: Set<String> = Set(effects)
+    static let effectTable = WordTable(effects)
 
     /// Effects whose first argument, when given, must be an integer (or a variable).
     static let numericEffects: Set<String> = [
@@ -48,6 +50,7 @@ enum Vocabulary {
     ]
 
     static let flagSet: Set<String> = Set(flags)
+    static let flagTable = WordTable(flags)
 
     /// Colour spaces (`cs_`), besides `icc:<public_id>`.
     static let colorSpaces: [String] = ["srgb", "no_cmyk", "keep_cmyk", "tinysrgb", "cmyk", "copy", "rgb"]

@@ -7,7 +7,7 @@ struct DeriveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "derive",
         abstract: "Self-hosted image derivation: upload originals, serve derived images, delete with cascade.",
-        subcommands: [Serve.self, Upload.self, Show.self, Delete.self, Render.self]
+        subcommands: [Serve.self, Upload.self, Show.self, Delete.self, Render.self, Explain.self]
     )
 }
 

@@ -1,0 +1,107 @@
+import DeriveRender
+import DeriveStore
+import Foundation
+
+/// Options of an upload (Cloudinary's upload parameters that concern storage and lifecycle).
+public struct UploadOptions: Sendable, Hashable {
+    /// nil makes a random 20-character id.
+    public var publicID: String?
+    /// The delivery type: `upload`, `private`, `authenticated`.
+    public var type: String
+    /// Replace an existing original with a new version (true), or keep it and report `existing`.
+    public var overwrite: Bool
+    /// Tags for the original. On overwrite, an empty list keeps the existing tags.
+    public var tags: [String]
+    /// Ask caches to purge the old version's URLs (recorded as `requested` in invalidation events).
+    public var invalidate: Bool
+    /// A URL that receives this upload's notification (Cloudinary's `notification_url`).
+    public var notificationURL: String?
+
+    public init(
+        publicID: String? = nil, type: String = "upload", overwrite: Bool = true, tags: [String] = [],
+        invalidate: Bool = false, notificationURL: String? = nil
+    ) {
+        self.publicID = publicID
+        self.type = type
+        self.overwrite = overwrite
+        self.tags = tags
+        self.invalidate = invalidate
+        self.notificationURL = notificationURL
+    }
+}
+
+extension Derive {
+    /// Stores an original.
+    ///
+    /// A new public id gets version = the upload time in Unix seconds. An existing one, with
+    /// `overwrite`, gets a strictly greater version, and in the same transaction its old
+    /// derivatives are deleted and an `overwrite` and an `invalidate` event (naming every URL that
+    /// went stale) are recorded; the old blobs go when nothing references them. Without
+    /// `overwrite`, the existing original is kept and returned with `existing == true`.
+    ///
+    /// The bytes are written durably to the blob store before any row points at them.
+    @discardableResult
+    public func upload(_ bytes: [UInt8], options: UploadOptions) async throws(DeriveError) -> UploadResult {
+        guard bytes.count <= configuration.maxUploadBytes else {
+            throw .uploadTooLarge(bytes: bytes.count, limit: configuration.maxUploadBytes)
+        }
+        let id = try options.publicID.map(PublicID.validate) ?? PublicID.random()
+        let tags = try Self.validateTags(options.tags)
+        let info = try await onPool { () throws(RenderError) in try ImageInfo.probe(bytes) }
+        guard info.pixelCount <= configuration.limits.maxInputPixels else {
+            throw .render(
+                .tooManyPixels(width: info.width, height: info.height, limit: configuration.limits.maxInputPixels))
+        }
+        let hash = ContentHash.sha256Hex(bytes)
+        let key = ResourceKey(type: options.type, publicID: id)
+        let record = ResourceRecord(
+            key: key, version: Int(Date().timeIntervalSince1970), blob: hash, format: info.format.rawValue,
+            width: info.width, height: info.height, bytes: bytes.count, createdAt: Date(), tags: tags)
+        let existing = try await storing { try await self.catalog.resource(key) }
+        if let existing, !options.overwrite {
+            return UploadResult(resource: existing, overwritten: false, existing: true)
+        }
+        try await lifecycle.hooks.before { hook in
+            if let existing {
+                try await hook.willOverwrite(existing, with: record)
+            } else {
+                try await hook.willUpload(record)
+            }
+        }
+        _ = try await storing { try await self.blobs.put(bytes) }
+        let context = ChangeContext(
+            operation: .upload, invalidate: options.invalidate, notificationURL: options.notificationURL)
+        let outcome: SaveOutcome
+        do {
+            outcome = try await committing(context) { recorder throws(StoreError) in
+                try await self.catalog.saveResource(record, overwrite: options.overwrite, recorder: recorder)
+            }
+        } catch {
+            await reclaim([hash])
+            throw error
+        }
+        var released = outcome.releasedBlobs
+        if outcome.keptExisting {
+            if outcome.stored.blob != hash { released.insert(hash) }
+        } else {
+            // A concurrent reclaim may have set the blob aside between `put` and the commit.
+            try await storing { try await self.blobs.ensure(hash, bytes: bytes) }
+        }
+        await reclaim(released)
+        return UploadResult(resource: outcome.stored, overwritten: outcome.replaced != nil, existing: outcome.keptExisting)
+    }
+
+    /// Tags must be non-empty, at most 255 bytes, without commas (the wire format's separator) or
+    /// control characters.
+    static func validateTags(_ tags: [String]) throws(DeriveError) -> [String] {
+        for tag in tags {
+            let trimmed = tag.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, trimmed.utf8.count <= 255 else {
+                throw .invalidArgument("tag \"\(tag)\" is empty or longer than 255 bytes")
+            }
+            guard !trimmed.contains(","), !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            else { throw .invalidArgument("tag \"\(tag)\" contains a comma or a control character") }
+        }
+        return ResourceRecord.normalizedTags(tags)
+    }
+}

@@ -1,0 +1,221 @@
+import DeriveStore
+import DeriveTransform
+import Foundation
+
+/// Builds the delivery URLs of an original and its derivatives the way the SDKs do
+/// (`DeliveryURL.path`), with the version policy of Cloudinary's invalidation (section 6).
+struct DeliveryURLBuilder: Sendable {
+    var cloudName: String
+    var baseURL: String?
+    var versioned: Bool
+
+    /// `/<cloud>/<rt>/<type>/` and the part after the transformation (`[v…/]<escaped id>`), computed
+    /// once per original; each derivative's URL is then a concatenation.
+    struct Parts {
+        var head: String
+        var tail: String
+    }
+
+    func parts(_ key: ResourceKey, version: Int?) -> Parts {
+        let path = DeliveryURL.path(
+            cloudName: cloudName, resourceType: key.resourceType, type: key.type, publicID: key.publicID,
+            transformation: .empty, format: nil, version: version, signWith: nil)
+        let head = "/" + [cloudName, key.resourceType, key.type].filter { !$0.isEmpty }.joined(separator: "/") + "/"
+        let tail = path.hasPrefix(head) ? String(path.dropFirst(head.count)) : path
+        return Parts(head: (baseURL ?? "") + head, tail: tail)
+    }
+
+    func url(_ parts: Parts, transformation: String, format: String?) -> String {
+        var url = parts.head
+        if !transformation.isEmpty { url += transformation + "/" }
+        url += parts.tail
+        if let format, !format.isEmpty { url += "." + format }
+        return url
+    }
+
+    /// The URL an upload result reports: always with the version.
+    func resourceURL(_ resource: ResourceRecord) -> String {
+        url(parts(resource.key, version: resource.version), transformation: "", format: resource.format)
+    }
+
+    func derivativeURL(_ derivative: DerivativeRecord) -> String {
+        url(parts(derivative.key, version: derivative.version), transformation: derivative.transformation,
+            format: derivative.format)
+    }
+
+    /// The URLs that went stale: the original (with and without its extension) when `original`,
+    /// and every derivative, under the invalidation version policy.
+    func staleURLs(_ resource: ResourceRecord, original: Bool, derivatives: [DerivativeRecord]) -> [String] {
+        let parts = parts(resource.key, version: versioned ? resource.version : nil)
+        var urls: [String] = []
+        urls.reserveCapacity(derivatives.count + 2)
+        if original {
+            urls.append(url(parts, transformation: "", format: resource.format))
+            urls.append(url(parts, transformation: "", format: nil))
+        }
+        for derivative in derivatives {
+            urls.append(url(parts, transformation: derivative.transformation, format: derivative.format))
+        }
+        var seen = Set<String>()
+        return urls.filter { seen.insert($0).inserted }
+    }
+
+    static func secure(_ url: String) -> String {
+        url.hasPrefix("http://") ? "https://" + url.dropFirst("http://".count) : url
+    }
+}
+
+/// Writes the `upload`, `overwrite`, `delete`, `derived.created` and `derived.deleted` events.
+/// Payloads follow Cloudinary's notifications (section 6) where one exists.
+struct EventLogHook: LifecycleHook {
+    let urls: DeliveryURLBuilder
+
+    func record(_ change: LifecycleChange, context: ChangeContext, into events: inout [EventDraft]) throws {
+        let notify = context.notificationURL
+        switch change {
+        case .uploaded(let resource):
+            events.append(
+                EventDraft(
+                    kind: EventKind.upload.rawValue, key: resource.key, version: resource.version,
+                    payload: uploadPayload(resource, previous: nil), notificationURL: notify))
+        case .overwritten(let resource, let previous, _):
+            events.append(
+                EventDraft(
+                    kind: EventKind.overwrite.rawValue, key: resource.key, version: resource.version,
+                    payload: uploadPayload(resource, previous: previous), notificationURL: notify))
+        case .deleted(let resource, let derivatives):
+            var json = JSONObjectWriter()
+            json.field("notification_type", "delete")
+            json.field("timestamp", ISOTime.string(Date()))
+            json.field("resources", objects: [resourceSummary(resource)])
+            json.field("derived_deleted", derivatives.count)
+            events.append(
+                EventDraft(
+                    kind: EventKind.delete.rawValue, key: resource.key, version: resource.version,
+                    payload: json.finish(), notificationURL: notify))
+        case .derivedCreated(let derivative, let resource):
+            events.append(
+                EventDraft(
+                    kind: EventKind.derivedCreated.rawValue, key: resource.key, version: resource.version,
+                    payload: derivedPayload(.derivedCreated, resource, [derivative]), notificationURL: notify))
+        case .derivedDeleted(let resource, let derivatives):
+            events.append(
+                EventDraft(
+                    kind: EventKind.derivedDeleted.rawValue, key: resource.key, version: resource.version,
+                    payload: derivedPayload(.derivedDeleted, resource, derivatives), notificationURL: notify))
+        case .tagsChanged:
+            break
+        }
+    }
+
+    private func uploadPayload(_ r: ResourceRecord, previous: ResourceRecord?) -> String {
+        let url = urls.resourceURL(r)
+        var json = JSONObjectWriter()
+        json.field("notification_type", "upload")
+        json.field("timestamp", ISOTime.string(Date()))
+        json.field("asset_id", r.assetID)
+        json.field("public_id", r.key.publicID)
+        json.field("version", r.version)
+        json.field("version_id", r.versionID)
+        json.field("width", r.width)
+        json.field("height", r.height)
+        json.field("format", r.format)
+        json.field("resource_type", r.key.resourceType)
+        json.field("created_at", ISOTime.string(r.createdAt))
+        json.field("tags", strings: r.tags)
+        json.field("bytes", r.bytes)
+        json.field("type", r.key.type)
+        json.field("etag", r.etag)
+        json.field("placeholder", false)
+        json.field("url", url)
+        json.field("secure_url", DeliveryURLBuilder.secure(url))
+        json.field("access_mode", "public")
+        if let previous {
+            json.field("overwritten", true)
+            json.field("previous_version", previous.version)
+        }
+        return json.finish()
+    }
+
+    private func resourceSummary(_ r: ResourceRecord) -> String {
+        var json = JSONObjectWriter()
+        json.field("resource_type", r.key.resourceType)
+        json.field("type", r.key.type)
+        json.field("asset_id", r.assetID)
+        json.field("public_id", r.key.publicID)
+        json.field("version", r.version)
+        return json.finish()
+    }
+
+    private func derivedPayload(_ kind: EventKind, _ r: ResourceRecord, _ derivatives: [DerivativeRecord]) -> String {
+        var json = JSONObjectWriter()
+        json.field("notification_type", kind.rawValue)
+        json.field("timestamp", ISOTime.string(Date()))
+        json.field("resource_type", r.key.resourceType)
+        json.field("type", r.key.type)
+        json.field("asset_id", r.assetID)
+        json.field("public_id", r.key.publicID)
+        json.field("version", r.version)
+        let parts = urls.parts(r.key, version: r.version)
+        json.field(
+            "derived",
+            objects: derivatives.map { d in
+                var item = JSONObjectWriter()
+                item.field("id", d.id)
+                item.field("transformation", d.transformation)
+                item.field("format", d.format)
+                item.field("bytes", d.bytes)
+                item.field("width", d.width)
+                item.field("height", d.height)
+                let url = urls.url(parts, transformation: d.transformation, format: d.format)
+                item.field("url", url)
+                item.field("secure_url", DeliveryURLBuilder.secure(url))
+                return item.finish()
+            })
+        return json.finish()
+    }
+}
+
+/// Writes one `invalidate` event per change that makes URLs stale, naming exactly those URLs:
+/// an overwrite (the old version's original and derivative URLs), a delete (the original and every
+/// derivative), a derivative delete (those derivatives).
+struct InvalidationHook: LifecycleHook {
+    let urls: DeliveryURLBuilder
+
+    func record(_ change: LifecycleChange, context: ChangeContext, into events: inout [EventDraft]) throws {
+        let stale: [String]
+        let reason: String
+        let resource: ResourceRecord
+        switch change {
+        case .overwritten(_, let previous, let removed):
+            resource = previous
+            reason = "overwrite"
+            stale = urls.staleURLs(previous, original: true, derivatives: removed)
+        case .deleted(let deleted, let derivatives):
+            resource = deleted
+            reason = "delete"
+            stale = urls.staleURLs(deleted, original: true, derivatives: derivatives)
+        case .derivedDeleted(let owner, let derivatives):
+            resource = owner
+            reason = "derived_deleted"
+            stale = urls.staleURLs(owner, original: false, derivatives: derivatives)
+        case .uploaded, .derivedCreated, .tagsChanged:
+            return
+        }
+        guard !stale.isEmpty else { return }
+        var json = JSONObjectWriter()
+        json.field("notification_type", "invalidate")
+        json.field("timestamp", ISOTime.string(Date()))
+        json.field("reason", reason)
+        json.field("requested", context.invalidate)
+        json.field("resource_type", resource.key.resourceType)
+        json.field("type", resource.key.type)
+        json.field("public_id", resource.key.publicID)
+        json.field("version", resource.version)
+        json.field("urls", strings: stale)
+        events.append(
+            EventDraft(
+                kind: EventKind.invalidate.rawValue, key: resource.key, version: resource.version,
+                payload: json.finish(), notificationURL: nil))
+    }
+}

@@ -1,0 +1,117 @@
+import DeriveStore
+import Foundation
+import Synchronization
+
+/// Wakes event readers when this process appends events, and ends them at shutdown. Readers also
+/// poll, so events written by other processes sharing the catalog arrive within the poll interval.
+final class EventNotifier: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var closed = false
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    var generation: UInt64 { state.withLock { $0.generation } }
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    func notify() {
+        let waiters = state.withLock { state in
+            state.generation &+= 1
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func close() {
+        state.withLock { $0.closed = true }
+        notify()
+    }
+
+    /// Returns after a `notify` that follows `generation`, after `timeout`, at `close`, or when the
+    /// task is cancelled, whichever comes first.
+    func wait(after generation: UInt64, timeout: Duration) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter &+= 1
+            return state.nextWaiter
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.wake(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.generation != generation || state.closed || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            wake(id)
+        }
+        timer.cancel()
+    }
+
+    private func wake(_ id: UInt64) {
+        state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+    }
+}
+
+/// The event log as an `AsyncSequence`: the events after a position, then every new one as it is
+/// committed, until the task is cancelled or the `Derive` shuts down. Delivery is from the log, so
+/// a consumer that remembers the last `sequence` it handled and resumes after it misses nothing.
+///
+/// ```swift
+/// for try await event in derive.events(after: lastHandled) where event.kind == .invalidate {
+///     try await cdn.purge(event.urls)
+///     lastHandled = event.sequence
+/// }
+/// ```
+public struct DeriveEventStream: AsyncSequence, Sendable {
+    public typealias Element = DeriveEvent
+
+    let catalog: any Catalog
+    let notifier: EventNotifier
+    /// nil: start at the end of the log (only events committed from now on).
+    let start: Int64?
+    let kinds: Set<EventKind>?
+    let pollInterval: Duration
+    /// When true, end at the end of the log instead of waiting for more.
+    let stopAtEnd: Bool
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(stream: self, position: start)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let stream: DeriveEventStream
+        var position: Int64?
+        var buffer: [DeriveEvent] = []
+
+        init(stream: DeriveEventStream, position: Int64?) {
+            self.stream = stream
+            self.position = position
+        }
+
+        public mutating func next() async throws -> DeriveEvent? {
+            while true {
+                if !buffer.isEmpty { return buffer.removeFirst() }
+                if Task.isCancelled || stream.notifier.isClosed { return nil }
+                if position == nil { position = try await stream.catalog.lastEventSequence() }
+                let generation = stream.notifier.generation
+                let records = try await stream.catalog.events(after: position!, limit: 500, notificationsOnly: false)
+                if let last = records.last { position = last.sequence }
+                buffer = records.map(DeriveEvent.init).filter { stream.kinds?.contains($0.kind) ?? true }
+                if records.isEmpty {
+                    if stream.stopAtEnd { return nil }
+                    await stream.notifier.wait(after: generation, timeout: stream.pollInterval)
+                }
+            }
+        }
+    }
+}

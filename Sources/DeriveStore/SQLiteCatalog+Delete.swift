@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+
+/// Deletes (each call one transaction) and named transformations.
+extension SQLiteCatalog {
+    public func deleteResources(
+        _ keys: [ResourceKey], keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> [ResourceDeletion] {
+        guard !keys.isEmpty else { return [] }
+        return try await write { db in
+            let found = try Self.fetchResources(db, keys)
+            let ids = found.values.map(\.id)
+            let keyByID = Dictionary(uniqueKeysWithValues: found.values.map { ($0.id, $0.record.key) })
+            var removed: [DerivativeRecord] = []
+            for chunk in Self.chunks(ids) {
+                let list = "resource_id IN (\(Self.placeholders(chunk.count)))"
+                if let filter {
+                    for rule in filter {
+                        var condition = list + " AND transformation = ?"
+                        var arguments = StatementArguments(chunk) + [rule.transformation]
+                        if let format = rule.format {
+                            condition += " AND format = ?"
+                            arguments += [format]
+                        }
+                        removed += try Self.deleteDerivatives(
+                            db, where: condition, arguments: arguments, keys: keyByID)
+                    }
+                } else {
+                    removed += try Self.deleteDerivatives(
+                        db, where: list, arguments: StatementArguments(chunk), keys: keyByID)
+                }
+            }
+            let deleteOriginals = !keepOriginal && filter == nil
+            if deleteOriginals {
+                for chunk in Self.chunks(ids) {
+                    try db.execute(
+                        sql: "DELETE FROM resources WHERE id IN (\(Self.placeholders(chunk.count)))",
+                        arguments: StatementArguments(chunk))
+                }
+            }
+            let byKey = Dictionary(grouping: removed, by: \.key)
+            var changes: [LifecycleChange] = []
+            var outcomes: [ResourceDeletion] = []
+            var seen = Set<ResourceKey>()
+            for key in keys where seen.insert(key).inserted {
+                guard let (_, record) = found[key] else {
+                    outcomes.append(ResourceDeletion(key: key, resource: nil, originalDeleted: false, derivatives: []))
+                    continue
+                }
+                let derivatives = byKey[key] ?? []
+                if deleteOriginals {
+                    changes.append(.deleted(record, derivatives: derivatives))
+                } else if !derivatives.isEmpty {
+                    changes.append(.derivedDeleted(record, derivatives: derivatives))
+                }
+                outcomes.append(
+                    ResourceDeletion(
+                        key: key, resource: record, originalDeleted: deleteOriginals, derivatives: derivatives))
+            }
+            try Self.record(db, changes, recorder)
+            return outcomes
+        }
+    }
+
+    public func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError)
+        -> [DerivativeRecord]
+    {
+        guard !ids.isEmpty else { return [] }
+        return try await write { db in
+            let groups = try Self.deleteDerivatives(db, condition: { chunk in
+                ("id IN (\(Self.placeholders(chunk.count)))", StatementArguments(chunk))
+            }, values: Array(Set(ids)))
+            try Self.record(db, groups.map { .derivedDeleted($0.resource!, derivatives: $0.derivatives) }, recorder)
+            let byID = Dictionary(uniqueKeysWithValues: groups.flatMap(\.derivatives).map { ($0.id, $0) })
+            return ids.compactMap { byID[$0] }
+        }
+    }
+
+    /// Deletes derivatives chosen by `condition` (applied to chunks of `values`), grouped by original.
+    static func deleteDerivatives(
+        _ db: Database, condition: ([String]) -> (String, StatementArguments), values: [String]
+    ) throws -> [ResourceDeletion] {
+        var rows: [Row] = []
+        for chunk in chunks(values) {
+            let (sql, arguments) = condition(chunk)
+            rows += try Row.fetchAll(
+                db, sql: "DELETE FROM derivatives WHERE \(sql) RETURNING \(derivativeColumns)", arguments: arguments)
+        }
+        let owners = try fetchResources(db, rowIDs: rows.map { $0["resource_id"] })
+        var grouped: [Int64: [DerivativeRecord]] = [:]
+        for row in rows {
+            let owner: Int64 = row["resource_id"]
+            guard let resource = owners[owner] else { continue }
+            grouped[owner, default: []].append(derivative(from: row, key: resource.key))
+        }
+        return grouped.sorted { $0.key < $1.key }.map { owner, derivatives in
+            ResourceDeletion(
+                key: owners[owner]!.key, resource: owners[owner], originalDeleted: false,
+                derivatives: derivatives.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) })
+        }
+    }
+
+    // MARK: - Named transformations
+
+    public func namedTransformations(_ names: Set<String>) async throws(StoreError)
+        -> [String: NamedTransformationRecord]
+    {
+        guard !names.isEmpty else { return [:] }
+        return try await read { db in
+            var found: [String: NamedTransformationRecord] = [:]
+            for chunk in Self.chunks(Array(names)) {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM named_transformations WHERE name IN (\(Self.placeholders(chunk.count)))",
+                    arguments: StatementArguments(chunk))
+                for row in rows {
+                    let record = Self.named(from: row)
+                    found[record.name] = record
+                }
+            }
+            return found
+        }
+    }
+
+    public func listNamedTransformations(after cursor: String?, limit: Int) async throws(StoreError)
+        -> [NamedTransformationRecord]
+    {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM named_transformations WHERE name > ? ORDER BY name LIMIT ?",
+                arguments: [cursor ?? "", max(1, limit)]
+            ).map(Self.named)
+        }
+    }
+
+    public func createNamedTransformation(_ record: NamedTransformationRecord) async throws(StoreError) {
+        try await write { db in
+            if try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM named_transformations WHERE name = ?)", arguments: [record.name])
+                == true
+            {
+                throw StoreError.conflict("transformation \(record.name) already exists")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO named_transformations (name, definition, allowed_for_strict, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.name, record.definition, record.allowedForStrict, record.createdAt.timeIntervalSince1970,
+                    record.updatedAt.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    public func updateNamedTransformation(
+        _ name: String, definition: String?, allowedForStrict: Bool?, deleteDerived: Bool, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])? {
+        try await write { db in
+            guard
+                var record = try Row.fetchOne(
+                    db, sql: "SELECT * FROM named_transformations WHERE name = ?", arguments: [name]
+                ).map(Self.named)
+            else { return nil }
+            if let definition { record.definition = definition }
+            if let allowedForStrict { record.allowedForStrict = allowedForStrict }
+            record.updatedAt = Date()
+            try db.execute(
+                sql: "UPDATE named_transformations SET definition = ?, allowed_for_strict = ?, updated_at = ? WHERE name = ?",
+                arguments: [record.definition, record.allowedForStrict, record.updatedAt.timeIntervalSince1970, name])
+            let deleted = deleteDerived ? try Self.deleteDerivatives(db, usingNamed: name) : []
+            try Self.record(db, deleted.map { .derivedDeleted($0.resource!, derivatives: $0.derivatives) }, recorder)
+            return (record, deleted)
+        }
+    }
+
+    public func deleteNamedTransformation(_ name: String, recorder: @escaping ChangeRecorder) async throws(StoreError)
+        -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?
+    {
+        try await write { db in
+            guard
+                let record = try Row.fetchOne(
+                    db, sql: "SELECT * FROM named_transformations WHERE name = ?", arguments: [name]
+                ).map(Self.named)
+            else { return nil }
+            let deleted = try Self.deleteDerivatives(db, usingNamed: name)
+            try db.execute(sql: "DELETE FROM named_transformations WHERE name = ?", arguments: [name])
+            try Self.record(db, deleted.map { .derivedDeleted($0.resource!, derivatives: $0.derivatives) }, recorder)
+            return (record, deleted)
+        }
+    }
+
+    public func derivativeCount(usingNamed name: String) async throws(StoreError) -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM derivative_names WHERE name = ?", arguments: [name]) ?? 0
+        }
+    }
+
+    public func derivativeIDs(usingNamed name: String) async throws(StoreError) -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT derivative_id FROM derivative_names WHERE name = ?", arguments: [name])
+        }
+    }
+
+    private static func deleteDerivatives(_ db: Database, usingNamed name: String) throws -> [ResourceDeletion] {
+        let ids = try String.fetchAll(
+            db, sql: "SELECT derivative_id FROM derivative_names WHERE name = ?", arguments: [name])
+        return try deleteDerivatives(
+            db,
+            condition: { chunk in ("id IN (\(placeholders(chunk.count)))", StatementArguments(chunk)) },
+            values: ids)
+    }
+
+    static func named(from row: Row) -> NamedTransformationRecord {
+        NamedTransformationRecord(
+            name: row["name"], definition: row["definition"], allowedForStrict: row["allowed_for_strict"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+}

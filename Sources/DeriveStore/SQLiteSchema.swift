@@ -1,0 +1,110 @@
+import GRDB
+
+/// The catalog's schema, as an ordered list of migrations. Never edit a shipped migration: add one.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE resources (
+                        id INTEGER PRIMARY KEY,
+                        resource_type TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        public_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        blob TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        width INTEGER NOT NULL,
+                        height INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        created_at DOUBLE NOT NULL,
+                        UNIQUE (resource_type, type, public_id)
+                    );
+                    CREATE INDEX resources_blob ON resources(blob);
+                    CREATE TABLE derivatives (
+                        id TEXT PRIMARY KEY,
+                        resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+                        version INTEGER NOT NULL,
+                        transformation TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        blob TEXT NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        width INTEGER NOT NULL,
+                        height INTEGER NOT NULL,
+                        renderer TEXT NOT NULL,
+                        created_at DOUBLE NOT NULL,
+                        UNIQUE (resource_id, version, transformation, format)
+                    );
+                    CREATE INDEX derivatives_blob ON derivatives(blob);
+                    """)
+        }
+        // Lifecycle: listing indexes, tags, named transformations, the event log, subscriptions.
+        migrator.registerMigration("v2-lifecycle") { db in
+            try db.execute(
+                sql: """
+                    -- Listing by created_at (keyset on (created_at, id)) with and without a delivery type.
+                    -- Prefix listings and bulk walks use UNIQUE (resource_type, type, public_id).
+                    CREATE INDEX resources_by_type_created ON resources(resource_type, type, created_at, id);
+                    CREATE INDEX resources_by_created ON resources(resource_type, created_at, id);
+
+                    CREATE TABLE resource_tags (
+                        tag TEXT NOT NULL,
+                        resource_id INTEGER NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+                        PRIMARY KEY (tag, resource_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX resource_tags_resource ON resource_tags(resource_id);
+
+                    CREATE TABLE named_transformations (
+                        name TEXT PRIMARY KEY,
+                        definition TEXT NOT NULL,
+                        allowed_for_strict INTEGER NOT NULL,
+                        created_at DOUBLE NOT NULL,
+                        updated_at DOUBLE NOT NULL
+                    );
+                    -- Which derivatives use which named transformation (t_<name>), so deleting or
+                    -- changing one finds its derivatives.
+                    CREATE TABLE derivative_names (
+                        name TEXT NOT NULL,
+                        derivative_id TEXT NOT NULL REFERENCES derivatives(id) ON DELETE CASCADE,
+                        PRIMARY KEY (name, derivative_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX derivative_names_derivative ON derivative_names(derivative_id);
+
+                    -- The append-only event log. AUTOINCREMENT: a sequence number is never reused,
+                    -- even after the newest events are pruned.
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time DOUBLE NOT NULL,
+                        kind TEXT NOT NULL,
+                        resource_type TEXT,
+                        type TEXT,
+                        public_id TEXT,
+                        version INTEGER,
+                        payload TEXT NOT NULL,
+                        notification_url TEXT
+                    );
+                    CREATE INDEX events_notifications ON events(seq) WHERE notification_url IS NOT NULL;
+
+                    -- Delivery positions in the log (webhooks), with a lease so one node delivers.
+                    CREATE TABLE subscriptions (
+                        name TEXT PRIMARY KEY,
+                        position INTEGER NOT NULL,
+                        lease_owner TEXT,
+                        lease_until DOUBLE NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE delivery_failures (
+                        id INTEGER PRIMARY KEY,
+                        subscription TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        url TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        error TEXT NOT NULL,
+                        time DOUBLE NOT NULL
+                    );
+                    CREATE INDEX delivery_failures_subscription ON delivery_failures(subscription, id);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,78 @@
+@testable import DeriveTransform
+
+/// Reorderings and spellings that canonicalise to SDK text.
+let canonicalCases: [TableCase] = [
+    same(""),
+    canon("w_300,h_200,c_fill", "c_fill,h_200,w_300"),
+    canon("h_200,w_300,c_fill", "c_fill,h_200,w_300"),
+    canon("c_fill,w_300,h_200", "c_fill,h_200,w_300"),
+    canon("q_auto,f_auto", "f_auto,q_auto"),
+    canon("w_300,h_200,g_auto,c_fill/e_sharpen/q_auto,f_auto", "c_fill,g_auto,h_200,w_300/e_sharpen/f_auto,q_auto"),
+    canon("w_500,if_w_gt_1000", "if_w_gt_1000,w_500"),
+    canon("w_$foo,$foo_10,$bar_w_mul_2", "$foo_10,$bar_w_mul_2,w_$foo"),
+    canon("w_$foo,if_w_gt_5,$foo_10", "if_w_gt_5,$foo_10,w_$foo"),
+    canon("r_20,o_50,bo_3px_solid_rgb:00ff00,b_rgb:ff0000", "b_rgb:ff0000,bo_3px_solid_rgb:00ff00,o_50,r_20"),
+    canon("b_#ff0000", "b_rgb:ff0000"),
+    canon("co_#00ff00", "co_rgb:00ff00"),
+    canon("bo_3px_solid_#0f0", "bo_3px_solid_rgb:0f0"),
+    canon("b_#FF000080", "b_rgb:FF000080"),
+    canon("f_JPG", "f_jpg"),
+    canon("f_WebP", "f_webp"),
+    canon("w_0.50", "w_0.5"),
+    canon("w_0300", "w_300"),
+    canon("dpr_2.00", "dpr_2.0"),
+    canon("h_1.250", "h_1.25"),
+    canon("z_0.10", "z_0.1"),
+    canon("y_2,x_1,z_2", "x_1,y_2,z_2"),
+    canon("g_north,c_fill,w_10,h_10,q_80,f_png", "c_fill,f_png,g_north,h_10,q_80,w_10"),
+    canon("w_50,l_folder:logo", "l_folder:logo,w_50"),
+    canon("e_sepia:50,c_fit,w_100", "c_fit,e_sepia:50,w_100"),
+    canon("c_fit,a_90.hflip", "a_90.hflip,c_fit"),
+    canon(
+        "fl_layer_apply,g_north_east,x_10,y_10,c_scale".inLayer(),
+        "l_logo/c_scale,fl_layer_apply,g_north_east,x_10,y_10"),
+    canon("u_bg,w_100,c_scale", "c_scale,u_bg,w_100"),
+    canon("w_100,t_thumb,c_fill", "c_fill,t_thumb,w_100"),
+    canon(
+        "z_2,y_2,x_1,w_200,u_bg,t_named,r_5,q_80,pg_1,p_p,o_50,l_logo,h_100,g_north,fn_wasm:f.wasm,fl_progressive,f_webp,e_sepia,dpr_2,dn_72,dl_10,d_d.png,cs_srgb,co_blue,c_fill,bo_1px_solid_red,b_red,ar_4:3,a_10,$v_1,if_w_gt_100",
+        "if_w_gt_100,$v_1,a_10,ar_4:3,b_red,bo_1px_solid_red,c_fill,co_blue,cs_srgb,d_d.png,dl_10,dn_72,dpr_2,e_sepia,f_webp,fl_progressive,fn_wasm:f.wasm,g_north,h_100,l_logo,o_50,p_p,pg_1,q_80,r_5,t_named,u_bg,w_200,x_1,y_2,z_2"
+    ),
+    canon(
+        "vs_5,vc_h264,sp_hd,so_1,ki_2.0,fps_24,eo_3,du_5,br_1m,af_44100,ac_aac",
+        "ac_aac,af_44100,br_1m,du_5,eo_3,fps_24,ki_2.0,so_1,sp_hd,vc_h264,vs_5", .video),
+    canon("eo_10,so_2.5,du_50p", "du_50p,eo_10,so_2.5", .video),
+    canon("bo_1px_solid_red,b_red", "b_red,bo_1px_solid_red"),
+    canon("e_grayscale,eo_3", "e_grayscale,eo_3", .video),
+    canon("eo_3,e_grayscale", "e_grayscale,eo_3", .video),
+    canon("fps_24,fn_wasm:f.wasm,fl_lossy,f_gif", "f_gif,fl_lossy,fn_wasm:f.wasm,fps_24", .video),
+    canon("dpr_2.0,du_5,dn_72,dl_10,d_a.png", "d_a.png,dl_10,dn_72,dpr_2.0,du_5", .video),
+    canon("ar_16:9,af_22050,ac_none,a_5", "a_5,ac_none,af_22050,ar_16:9", .video),
+    canon("pg_3,p_x", "p_x,pg_3"),
+    canon("cs_srgb,co_red,c_scale", "c_scale,co_red,cs_srgb"),
+    canon("u_bg,t_thumb", "t_thumb,u_bg"),
+    canon("r_max,q_80", "q_80,r_max"),
+    canon("w_100/h_200,c_fill/q_auto,f_jpg/w_50", "w_100/c_fill,h_200/f_jpg,q_auto/w_50"),
+    canon("if_end,w_100".withIf(), "if_w_gt_5/if_end,w_100"),
+    canon("w_10,if_else".withIf(), "if_w_gt_5/if_else,w_10/if_end"),
+    canon("x_-10,y_-20,c_crop,w_100,h_100", "c_crop,h_100,w_100,x_-10,y_-20"),
+    canon("a_-0", "a_0"),
+    canon("w_iw_mul_0.50", "w_iw_mul_0.5"),
+    canon("$a_0.10,w_$a", "$a_0.1,w_$a"),
+    canon("w_0.000015", "w_0.000015"),
+    canon("w_100000000000000000.0", "w_100000000000000000.0"),
+    canon("q_auto:good,f_auto,c_fill,w_400,h_300,g_faces", "c_fill,f_auto,g_faces,h_300,q_auto:good,w_400"),
+    canon("b_auto:border,c_pad,w_400,h_300", "b_auto:border,c_pad,h_300,w_400"),
+    canon("l_text:Arial_40:Hi,co_white,g_south", "co_white,g_south,l_text:Arial_40:Hi"),
+    canon("e_shadow:50,co_rgb:333,x_5,y_5", "co_rgb:333,e_shadow:50,x_5,y_5"),
+    canon("fl_progressive,q_80,f_jpg", "f_jpg,fl_progressive,q_80"),
+    canon("t_eager,w_10", "t_eager,w_10"),
+    canon("t_trailing", "t_trailing"),
+    canon("t_nested", "t_nested"),
+    canon("t_empty", "t_empty"),
+    canon("t_logo/fl_layer_apply", "t_logo/fl_layer_apply"),
+]
+
+extension String {
+    /// Prefixes an open `if_` block.
+    func withIf() -> String { "if_w_gt_5/" + self + (self.hasPrefix("if_end") ? "" : "/if_end") }
+}
