@@ -7,6 +7,7 @@ DATA ?= ./derive-data
 CLOUD ?= demo
 DEMO_ID ?= samples/kleiber
 SWIFT ?= swift
+FUZZ_SECONDS ?= 60
 
 .PHONY: run test deps test-deps build release fuzz bench clean
 
@@ -36,11 +37,13 @@ run: release
 	echo && echo "Open: http://$(HOST):$(PORT)/$(CLOUD)/image/upload/c_fill,w_300,h_200/v1/$(DEMO_ID).jpg" && echo && \
 	DERIVE_CLOUD_NAME=$(CLOUD) exec $$bin serve --data $(DATA) --host $(HOST) --port $(PORT)
 
-# The leak check counts libvips objects process-wide, so it runs alone after the main pass.
+# The leak check counts libvips objects process-wide, so it runs alone after the main pass; then the
+# parser is fuzzed for FUZZ_SECONDS.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
+	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build derive-data

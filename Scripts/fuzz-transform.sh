@@ -33,6 +33,8 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -module
   "$root"/Sources/DeriveTransform/*.swift "$root"/Fuzz/TransformFuzzer/main.swift -o "$work/fuzz-transform"
 
 echo "fuzzing for ${seconds}s" >&2
+# Let libFuzzer and ASan report crashes (the Swift runtime backtracer would run first otherwise).
+export SWIFT_BACKTRACE=enable=no
 cd "$work"
 set +e
 ./fuzz-transform -max_total_time="$seconds" -max_len=512 -timeout=10 -print_final_stats=1 "$@" "$corpus" 2>&1 \

@@ -1,6 +1,7 @@
 /// Value grammars with structure: angles, effects, flags, colours, borders, backgrounds, layers.
 extension ParameterParser {
-    /// `a_90.hflip`: `.`-separated; a `.` between digits is a decimal point (`a_12.5`).
+    /// `a_90.hflip`: `.`-separated; a `.` between digits is a decimal point (`a_12.5`). At most one element
+    /// is a number of degrees (so `a_1.-0` cannot print back as `a_1.0`).
     func angles(_ a: Int, _ b: Int) throws(TransformationError) -> [Angle] {
         var result: [Angle] = []
         var i = a
@@ -20,7 +21,11 @@ extension ParameterParser {
                 j += 1
             }
             guard i < j else { throw fail("empty angle in list", i) }
-            result.append(try angle(i, j))
+            let element = try angle(i, j)
+            if case .degrees = element, result.contains(where: { if case .degrees = $0 { true } else { false } }) {
+                throw fail("an angle list takes at most one number of degrees, found \"\(src.string(i, j))\"", i)
+            }
+            result.append(element)
             i = j + 1
         }
         return result

@@ -62,7 +62,8 @@ struct Source {
     func number(_ a: Int, _ b: Int) -> Number? {
         guard let dot = firstIndex(of: 0x2E, a, b) else { return int(a, b).map(Number.int) }
         let digitsStart = a < b && bytes[a] == 0x2D ? a + 1 : a
-        guard digitsStart < dot, dot + 1 < b, b - a <= 40 else { return nil }
+        // Up to 400 characters: enough for any finite Double written out positionally by the printer.
+        guard digitsStart < dot, dot + 1 < b, b - a <= 400 else { return nil }
         var i = digitsStart
         while i < b {
             guard i == dot || bytes[i] &- 0x30 < 10 else { return nil }

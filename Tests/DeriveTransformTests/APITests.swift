@@ -120,6 +120,9 @@ struct APITests {
                     == "component 1, parameter \"t\" at offset 2: too many named transformation expansions (more than 256)"
             )
         }
+        // Trailing-closure form of the lookup.
+        let trailing = try Transformation(parsing: "t_x") { _ in "w_1" }
+        #expect(trailing.steps == [TransformComponent(parameters: [.width(.pixels(1))])])
         // Empty definitions are allowed (the name is kept, nothing is inserted).
         let empty = try Transformation(parsing: "t_x", named: { _ in "" })
         #expect(empty.steps.isEmpty)

@@ -60,6 +60,8 @@ let canonicalCases: [TableCase] = [
     canon("$a_0.10,w_$a", "$a_0.1,w_$a"),
     canon("w_0.000015", "w_0.000015"),
     canon("w_100000000000000000.0", "w_100000000000000000.0"),
+    canon(
+        "w_99999999999999999999999999999999999999.9", "w_100000000000000000000000000000000000000.0"),
     canon("q_auto:good,f_auto,c_fill,w_400,h_300,g_faces", "c_fill,f_auto,g_faces,h_300,q_auto:good,w_400"),
     canon("b_auto:border,c_pad,w_400,h_300", "b_auto:border,c_pad,h_300,w_400"),
     canon("l_text:Arial_40:Hi,co_white,g_south", "co_white,g_south,l_text:Arial_40:Hi"),

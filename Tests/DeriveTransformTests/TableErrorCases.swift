@@ -381,5 +381,12 @@ let mediaErrorCases: [TableCase] = [
         "component 1, parameter \"e\" at offset 291: duplicate parameter \"e\" in one component (put repeated operations in separate components)",
         .video),
     fails("so_", "component 1, parameter \"so\" at offset 3: missing value after \"so_\"", .video),
+    // Found by the fuzzer: "-0" is the integer 0, so a second number would print back as a decimal.
+    fails(
+        "a_1.-0",
+        "component 1, parameter \"a\" at offset 4: an angle list takes at most one number of degrees, found \"-0\""),
+    fails(
+        "a_90.hflip.$x",
+        "component 1, parameter \"a\" at offset 11: an angle list takes at most one number of degrees, found \"$x\""),
     fails("l_video:dog,w_10", "component 1, parameter \"l\" at offset 2: \"video:\" layers are only valid for videos"),
 ]
