@@ -45,5 +45,12 @@ test: test-deps
 	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
 
+fuzz:
+	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
+
+# package-benchmark suites (release build of the Benchmarks package); see BENCHMARKS.md.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
 clean:
 	rm -rf .build derive-data
