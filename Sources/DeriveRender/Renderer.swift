@@ -37,7 +37,23 @@ public struct Renderer: Sendable {
     public func render(
         _ bytes: [UInt8], transformation: Transformation, context: RenderContext
     ) throws(RenderError) -> RenderedImage {
+        try render(Source(bytes), transformation: transformation, context: context)
+    }
+
+    /// Renders with the format chosen as a delivery URL chooses it: `f_` (with `accept` for
+    /// `f_auto`), else the extension, else the source's own format.
+    public func render(
+        _ bytes: [UInt8], transformation: Transformation, extension ext: String?, accept: String?
+    ) throws(RenderError) -> RenderedImage {
         let source = try Source(bytes)
+        let format = try FormatNegotiation.outputFormat(
+            transformation: transformation, extension: ext, source: source.info.format, accept: accept)
+        return try render(source, transformation: transformation, context: RenderContext(format: format))
+    }
+
+    func render(_ source: Source, transformation: Transformation, context: RenderContext) throws(RenderError)
+        -> RenderedImage
+    {
         let info = source.info
         let components = transformation.steps
         let output = try planner.output(for: transformation, format: context.format)

@@ -21,11 +21,9 @@ struct Render: ParsableCommand {
         let bytes = [UInt8](data)
         do {
             let parsed = try Transformation(parsing: transformation)
-            let source = try ImageInfo.probe(bytes)
             let ext = URL(fileURLWithPath: output).pathExtension
-            let format = try FormatNegotiation.outputFormat(
-                transformation: parsed, extension: ext.isEmpty ? nil : ext, source: source.format, accept: accept)
-            let rendered = try Renderer().render(bytes, transformation: parsed, context: RenderContext(format: format))
+            let rendered = try Renderer().render(
+                bytes, transformation: parsed, extension: ext.isEmpty ? nil : ext, accept: accept)
             guard FileManager.default.createFile(atPath: output, contents: Data(rendered.bytes)) else {
                 throw ValidationError("cannot write \(output)")
             }

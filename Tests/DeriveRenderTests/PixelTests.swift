@@ -115,7 +115,10 @@ import Testing
 
     @Test func effectsChangePixels() throws {
         let plain = try render("photo_coffee.png", "w_100")
-        for effect in ["e_negate", "e_sepia", "e_blur:400", "e_brightness:50", "e_pixelate:10", "e_hue:50", "e_saturation:100"] {
+        for effect in [
+            "e_negate", "e_sepia", "e_blur:400", "e_brightness:50", "e_pixelate:10", "e_hue:50", "e_saturation:100",
+            "e_sharpen:400",
+        ] {
             #expect(try render("photo_coffee.png", "w_100/" + effect).difference(from: plain) > 2, "\(effect)")
         }
         let negated = try render("photo_coffee.png", "w_100/e_negate")

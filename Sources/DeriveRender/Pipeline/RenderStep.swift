@@ -38,7 +38,7 @@ public indirect enum RenderStep: Sendable, Hashable {
         case .flip(let horizontal): horizontal
         case .effect(let effect):
             switch effect {
-            case .normalize, .pixelate, .blur, .sharpen, .vignette: false
+            case .normalize, .pixelate, .blur, .sharpen, .vignette: false  // neighbourhoods or statistics
             default: true
             }
         default: false

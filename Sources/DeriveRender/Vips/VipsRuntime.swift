@@ -11,7 +11,7 @@ public enum VipsRuntime {
         guard cvips_abi_ok() != 0 else {
             return .failure(VipsError(operation: "init", message: "libvips ABI mismatch"))
         }
-        guard vips_init("derive") == 0 else { return .failure(VipsError.take("init")) }
+        guard initialiseWithChosenModules() else { return .failure(VipsError.take("init")) }
         vips_cache_set_max(0)
         vips_cache_set_max_mem(0)
         vips_cache_set_max_files(0)
@@ -19,6 +19,32 @@ public enum VipsRuntime {
         vips_block_untrusted_set(1)
         return .success(())
     }()
+
+    /// `vips_init` loads every module in libvips' module directory (on Debian: PDF via poppler,
+    /// ImageMagick, OpenSlide, JPEG XL, HEIF), about 20 ms and tens of MB per process. Derive blocks
+    /// all their loaders except HEIF/AVIF, so by default it starts libvips with an unused `VIPSHOME`
+    /// (no module directory is found) and then loads only the modules named in
+    /// `DERIVE_VIPS_MODULES` (default `heif`; `all` keeps libvips' own behaviour, as does a `VIPSHOME`
+    /// set by the user).
+    private static func initialiseWithChosenModules() -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let wanted = environment["DERIVE_VIPS_MODULES"] ?? "heif"
+        guard wanted != "all", environment["VIPSHOME"] == nil, let guessed = vips_guess_libdir("derive", "VIPSHOME")
+        else { return vips_init("derive") == 0 }
+        let moduleDirectory = "\(String(cString: guessed))/vips-modules-\(vips_version(0)).\(vips_version(1))"
+        // Called once, lazily, before any render thread exists.
+        setenv("VIPSHOME", "/nonexistent/derive-vips-home", 1)
+        let status = vips_init("derive")
+        unsetenv("VIPSHOME")
+        guard status == 0 else { return false }
+        for name in wanted.split(separator: ",") where !name.isEmpty {
+            let path = "\(moduleDirectory)/vips-\(name).so"
+            guard FileManager.default.fileExists(atPath: path), let module = g_module_open(path, G_MODULE_BIND_LAZY)
+            else { continue }
+            g_module_make_resident(module)  // its types stay registered for the life of the process
+        }
+        return true
+    }
 
     /// Starts libvips if needed; cheap after the first call.
     public static func start() throws(VipsError) {
