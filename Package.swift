@@ -75,8 +75,28 @@ let package = Package(
             dependencies: ["DeriveRender", "CVips"],
             swiftSettings: strict
         ),
-        .testTarget(name: "DeriveStoreTests", dependencies: ["DeriveStore"], swiftSettings: strict),
-        .testTarget(name: "DeriveTests", dependencies: ["Derive"], swiftSettings: strict),
+        .testTarget(
+            name: "DeriveStoreTests",
+            dependencies: ["DeriveStore", .product(name: "GRDB", package: "GRDB.swift")],  // GRDB: migration test
+            swiftSettings: strict
+        ),
+        // The runnable library example (README "The Swift library"): `swift run derive-example`.
+        .executableTarget(
+            name: "derive-example", dependencies: ["Derive"], path: "Examples/MediaService", swiftSettings: strict),
+        // The child process of the SIGKILL crash test (Tests/DeriveTests/CrashTests.swift): uploads,
+        // renders and deletes in a loop, printing each acknowledged step. A test helper, not a product.
+        .executableTarget(
+            name: "derive-crash-worker", dependencies: ["Derive"], path: "Tests/CrashWorker", swiftSettings: strict),
+        .testTarget(
+            name: "DeriveTests",
+            dependencies: [
+                "Derive", "derive-crash-worker",
+                // The webhook test's loopback receiver.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DeriveCLITests", dependencies: ["derive", "Derive", "DeriveRender"], swiftSettings: strict),
         .testTarget(
             name: "DeriveServerTests",

@@ -5,6 +5,7 @@
 //
 //   swift package --allow-writing-to-package-directory benchmark --target RenderBenchmarks
 //   swift package --allow-writing-to-package-directory benchmark --target TransformBenchmarks
+//   swift package --allow-writing-to-package-directory benchmark --target LifecycleBenchmarks
 //   swift build -c release --product RenderLoop && python3 compare_render.py
 //
 // See ../BENCHMARKS.md for what each one measures and the latest numbers.
@@ -44,6 +45,16 @@ let package = Package(
                 .product(name: "DeriveTransform", package: derive),
             ],
             path: "Benchmarks/TransformBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "LifecycleBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Derive", package: derive),
+                .product(name: "DeriveStore", package: derive),
+            ],
+            path: "Benchmarks/LifecycleBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // A plain loop for compare_render.py: renders one image N times in-process and prints JSON.

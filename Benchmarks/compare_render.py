@@ -16,21 +16,29 @@ the encoded output bytes in memory; reading the file and process start-up are ou
                     N times after a warm-up. Derive probes the header, plans, then runs
                     thumbnail_buffer (shrink-on-load) to the covering size, extract_area for the crop,
                     and <format>save_buffer with strip (Q80 for JPEG/WebP).
-    pyvips          the same libvips operations from Python: thumbnail_buffer(size=force) to the same
-                    covering size, crop (= extract_area) to the same box, the same saver and options.
-                    Operation cache off (cache_set_max*(0)) and VIPS_CONCURRENCY=1, as in Derive.
+    pyvips          libvips' standard path from Python, the reference for the targets:
+                    thumbnail_buffer(size=force) to the same covering size (libvips picks the
+                    shrink-on-load factor), crop (= extract_area) to the same box, the saver with the
+                    options Derive uses (strip; Q80; WebP effort 2). Operation cache off
+                    (cache_set_max*(0)) and VIPS_CONCURRENCY=1, as in Derive.
     pillow          Image.open + draft() (JPEG: libjpeg DCT scaling picks 1/2, 1/4 or 1/8 so the decoded
                     image still covers the target), resize(LANCZOS) to the same covering size, crop to
                     the same box, save with the same quality; metadata (EXIF, ICC) dropped.
-    pyvips-shrink8  diagnostic only (JPEG jobs): jpegload_buffer(shrink=8), then thumbnail_image, crop
-                    and save as above. libvips 8.14's thumbnail keeps a factor of 2 for its final reduce
-                    and so decodes this 4608x2592 JPEG at 1/4; this row shows what 1/8 (what Pillow's
-                    draft uses) would cost with libvips.
+    pyvips-dct      JPEG jobs only: jpegload_buffer(shrink=S, access=sequential) with S the largest DCT
+                    scale (2, 4, 8) that still covers the target, then thumbnail_image, crop and save as
+                    above. libvips 8.14's thumbnail keeps a 2x margin and so decodes this 4608x2592 JPEG
+                    at 1/4 for 356x200 where 1/8 (576x324, what Pillow's draft picks) covers it. This is
+                    the same sequence of libvips operations as Derive's Loader when it decodes deeper
+                    than thumbnail would, so Derive/pyvips-dct isolates Derive's own overhead.
 
   whole processes, one render per process (start-up, libvips init, file read, render, file write):
-    vipsthumbnail   `vipsthumbnail IN -s WxH -m centre -o OUT.ext[Q=80,strip]` (PNG: `-s 800x`, strip)
+    vipsthumbnail   `vipsthumbnail IN -s WxH -m centre -o OUT.ext[Q=80,strip]` (WebP adds effort=2;
+                    PNG: `-s 800x`, `[strip]`); it cannot sharpen or rotate, so the chain has no row
     derive render   `derive render IN -t TRANSFORMATION -o OUT.ext` (issue 4); skipped, with a note,
                     when `derive render --help` fails or no derive binary is found.
+    renderloop-1x   `RenderLoop IN TRANSFORMATION EXT 0 1 OUT`: one render per process through the same
+                    Renderer, without the CLI (no argument parser, no server code linked in). A lower
+                    bound for what `derive render` can reach, and a stand-in while it cannot be built.
 
 Measurements are interleaved: every round runs every tool on every job, in an order that rotates from
 round to round, so machine noise hits all tools alike. Reported numbers are medians over rounds
@@ -92,7 +100,7 @@ JOBS = {
         title="12 MP JPEG -> c_fill,w_300,h_200 -> WebP Q80",
         image="photo_12mp.jpg", src=(4608, 2592), transformation="c_fill,w_300,h_200", ext="webp",
         kind="fill", box=(300, 200),
-        vipsthumbnail=["-s", "300x200", "-m", "centre"], vt_opts="[Q=80,strip]"),
+        vipsthumbnail=["-s", "300x200", "-m", "centre"], vt_opts="[Q=80,strip,effort=2]"),
     "png-alpha-w800": dict(
         title="PNG RGBA 2135x2048 -> w_800 -> PNG",
         image="alpha_magick_logo.png", src=(2135, 2048), transformation="w_800", ext="png",
@@ -108,6 +116,13 @@ JOBS = {
 DEFAULT_JOBS = ["jpeg-fill-jpg", "jpeg-fill-webp", "png-alpha-w800", "jpeg-chain"]
 
 QUALITY = 80
+WEBP_EFFORT = 2  # Derive's Encoder uses webpsave effort 2 (libwebp "method"); every tool gets the same
+
+
+def dct_shrink(src_w: int, src_h: int, w: int, h: int) -> int:
+    """The largest JPEG DCT scale (8, 4, 2) whose decoded image still covers w x h (as Derive's Loader)."""
+    factor = min(src_w / w, src_h / h)
+    return next((s for s in (8, 4, 2) if s <= factor), 1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -139,12 +154,13 @@ def make_pyvips_op(job: dict, variant: str):
         if ext == "jpg":
             return im.jpegsave_buffer(Q=QUALITY, strip=True)
         if ext == "webp":
-            return im.webpsave_buffer(Q=QUALITY, strip=True)
+            return im.webpsave_buffer(Q=QUALITY, strip=True, effort=WEBP_EFFORT)
         return im.pngsave_buffer(strip=True)
 
     def load_to(data, w, h):
-        if variant == "pyvips-shrink8":
-            im = pyvips.Image.jpegload_buffer(data, shrink=8, access="sequential", fail_on="truncated")
+        if variant == "pyvips-dct":
+            shrink = dct_shrink(src_w, src_h, w, h)
+            im = pyvips.Image.jpegload_buffer(data, shrink=shrink, access="sequential", fail_on="truncated")
             return im.thumbnail_image(w, height=h, size="force")
         return pyvips.Image.thumbnail_buffer(data, w, height=h, size="force", option_string="fail_on=truncated")
 
@@ -166,7 +182,7 @@ def make_pyvips_op(job: dict, variant: str):
 
         def op(data):
             im = load_to(data, w, h)
-            im = im.sharpen()
+            im = im.sharpen(sigma=1, m2=2, y3=40).colourspace("srgb")  # Derive's e_sharpen (default 100)
             # rot90 reads its input out of order: a sequential (thumbnail) pipeline must be
             # materialised first, else "out of order read".
             im = im.copy_memory().rot90()
@@ -187,7 +203,7 @@ def make_pillow_op(job: dict):
         if ext == "jpg":
             im.save(buf, "JPEG", quality=QUALITY)
         elif ext == "webp":
-            im.save(buf, "WEBP", quality=QUALITY)  # method=4 by default, like libvips' effort 4
+            im.save(buf, "WEBP", quality=QUALITY, method=WEBP_EFFORT)  # libwebp method = libvips effort
         else:
             im.save(buf, "PNG")  # compress_level 6, like libvips' default compression
         return buf.getvalue()
@@ -216,7 +232,7 @@ def make_pillow_op(job: dict):
 
         def op(data):
             im = open_to(data, w, h)
-            im = im.filter(ImageFilter.SHARPEN)
+            im = im.filter(ImageFilter.UnsharpMask(radius=2, percent=100, threshold=3))  # approximate
             im = im.transpose(Image.Transpose.ROTATE_270)  # 90 degrees clockwise
             return save(im)
     return op
@@ -226,7 +242,7 @@ def worker(args) -> int:
     job = JOBS[args.job]
     with open(os.path.join(TEST_IMAGES, job["image"]), "rb") as f:
         data = f.read()
-    if args.worker in ("pyvips", "pyvips-shrink8"):
+    if args.worker in ("pyvips", "pyvips-dct"):
         op = make_pyvips_op(job, args.worker)
     elif args.worker == "pillow":
         op = make_pillow_op(job)
@@ -316,6 +332,10 @@ def image_dims(path: str) -> str:
 
 def fmt_ms(v):
     return "—" if v is None else f"{v:.1f}"
+
+
+def fmt_spread(values):
+    return "" if not values or len(values) < 2 else f" ({min(values):.1f}–{max(values):.1f})"
 
 
 def fmt_ratio(a, b):
@@ -416,8 +436,9 @@ def main() -> int:
             continue
         jobs.append(name)
 
-    in_tools = ["derive", "pyvips", "pillow", "pyvips-shrink8"]
-    proc_tools = (["vipsthumbnail"] if vipsthumbnail else []) + (["derive-render"] if derive_ok else [])
+    in_tools = ["derive", "pyvips", "pillow", "pyvips-dct"]
+    proc_tools = ((["vipsthumbnail"] if vipsthumbnail else []) + (["derive-render"] if derive_ok else [])
+                  + ["renderloop-1x"])
 
     def in_process_cmd(tool, name, output):
         job = JOBS[name]
@@ -432,14 +453,18 @@ def main() -> int:
         src = os.path.join(TEST_IMAGES, job["image"])
         if tool == "vipsthumbnail":
             return [vipsthumbnail, src, *job["vipsthumbnail"], "-o", output + job["vt_opts"]]
+        if tool == "renderloop-1x":
+            return [render_loop, src, job["transformation"], job["ext"], "0", "1", output]
         return [derive, "render", src, "-t", job["transformation"], "-o", output]
 
     def applicable(tool, name):
         job = JOBS[name]
-        if tool == "pyvips-shrink8":
-            return job["image"].endswith(".jpg") and job["kind"] == "fill"
+        if tool == "pyvips-dct":
+            return job["image"].endswith(".jpg")
         if tool == "vipsthumbnail":
             return job["vipsthumbnail"] is not None
+        if tool in ("derive-render", "renderloop-1x"):
+            return job["vipsthumbnail"] is not None  # only jobs that have a vipsthumbnail row to compare with
         return True
 
     ms: dict = {}   # (tool, job) -> [ms per op]
@@ -448,6 +473,7 @@ def main() -> int:
     sizes: dict = {}
     outputs: dict = {}
     total_start = time.time()
+    load_start = os.getloadavg()
     for rnd in range(args.rounds):
         for name in jobs:
             tools = [t for t in in_tools if applicable(t, name)]
@@ -482,37 +508,41 @@ def main() -> int:
     basem = {key: statistics.median(v) for key, v in base.items()}
 
     now = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    command = "python3 Benchmarks/compare_render.py " + " ".join(sys.argv[1:])
-    header = [f"Date: {now}", f"Command: `{command.strip()}` (cwd: repository root or Benchmarks/)",
+    command = "python3 compare_render.py " + " ".join(sys.argv[1:])
+    header = [f"Date: {now} (end of the run)", f"Command, in Benchmarks/: `{command.strip()}`",
               f"Rounds: {args.rounds}; in-process: {args.warmup} warm-up + {args.iterations} timed renders per "
               f"loop, median of the {args.rounds} loop means; whole-process: median of "
               f"{args.rounds * args.process_runs} runs per tool; VIPS_CONCURRENCY=1 everywhere",
-              *machine_facts()]
+              *machine_facts(),
+              "load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f} "
+              "(other work on the machine shows up here)".format(*load_start, *os.getloadavg())]
 
     # ---- human table
     lines = []
     for name in jobs:
         lines.append(f"\n{JOBS[name]['title']}")
-        lines.append(f"  {'tool':<16}{'ms/render':>10}{'peak RSS MB':>13}{'base RSS MB':>13}{'out bytes':>11}"
-                     f"{'out size':>13}  mean|Δ| vs pyvips")
+        lines.append(f"  {'tool':<16}{'ms/render':>10}{'min-max':>15}{'peak RSS MB':>13}{'base RSS MB':>13}"
+                     f"{'out bytes':>11}{'out size':>13}  mean|Δ| vs pyvips")
         ref = outputs.get(("pyvips", name))
         for tool in in_tools + proc_tools:
             key = (tool, name)
             if key not in med:
                 continue
             diff = "—" if tool == "pyvips" or not ref else mean_abs_diff(outputs[key], ref)
-            lines.append(f"  {tool:<16}{fmt_ms(med[key]):>10}{fmt_mb(peak[key]):>13}"
+            lines.append(f"  {tool:<16}{fmt_ms(med[key]):>10}{fmt_spread(ms[key]):>15}{fmt_mb(peak[key]):>13}"
                          f"{fmt_mb(basem.get(key)) if key in basem else '(process)':>13}"
                          f"{sizes.get(key, 0):>11}{image_dims(outputs[key]):>13}  {diff}")
         d, p, pil = med.get(("derive", name)), med.get(("pyvips", name)), med.get(("pillow", name))
         lines.append(f"  ratios: Derive/pyvips {fmt_ratio(d, p)} (target <= 1.00x), "
                      f"Derive/Pillow {fmt_ratio(d, pil)} (target <= 1.10x), "
+                     f"Derive/pyvips-dct {fmt_ratio(d, med.get(('pyvips-dct', name)))}, "
                      f"peak RSS Derive/pyvips {fmt_ratio(peak.get(('derive', name)), peak.get(('pyvips', name)))} "
                      f"(target <= 1.20x)")
         if ("vipsthumbnail", name) in med:
             lines.append(f"  whole process: derive render/vipsthumbnail "
                          f"{fmt_ratio(med.get(('derive-render', name)), med.get(('vipsthumbnail', name)))} "
-                         f"(target <= 1.00x)")
+                         f"(target <= 1.00x), RenderLoop x1/vipsthumbnail "
+                         f"{fmt_ratio(med.get(('renderloop-1x', name)), med.get(('vipsthumbnail', name)))}")
     print("\n".join(header))
     print("\n".join(lines))
     if notes:
@@ -520,20 +550,43 @@ def main() -> int:
 
     # ---- markdown
     md = [*(f"- {h}" for h in header), ""]
-    md.append("| job | Derive ms | pyvips ms | Pillow ms | pyvips 1/8 ms | Derive/pyvips | Derive/Pillow "
-              "| peak RSS MB Derive / pyvips / Pillow | RSS Derive/pyvips | vipsthumbnail ms "
-              "| derive render ms | derive render/vipsthumbnail |")
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    md.append("In-process: ms per render, median of the rounds (min–max of the rounds); peak RSS of the loop "
+              "process, largest of the rounds:")
+    md.append("")
+    md.append("| job | Derive | pyvips | Pillow | pyvips-dct | Derive/pyvips (target ≤ 1.00x) "
+              "| Derive/Pillow (≤ 1.10x) | Derive/pyvips-dct | peak RSS MB Derive / pyvips / Pillow "
+              "| RSS Derive/pyvips (≤ 1.20x) |")
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in jobs:
         g = lambda t: med.get((t, name))  # noqa: E731
         r = lambda t: peak.get((t, name))  # noqa: E731
+        c = lambda t: fmt_ms(g(t)) + fmt_spread(ms.get((t, name)))  # noqa: E731
         md.append(
-            f"| {JOBS[name]['title']} | {fmt_ms(g('derive'))} | {fmt_ms(g('pyvips'))} | {fmt_ms(g('pillow'))} "
-            f"| {fmt_ms(g('pyvips-shrink8'))} | {fmt_ratio(g('derive'), g('pyvips'))} "
-            f"| {fmt_ratio(g('derive'), g('pillow'))} "
+            f"| {JOBS[name]['title']} | {c('derive')} | {c('pyvips')} | {c('pillow')} "
+            f"| {c('pyvips-dct')} | {fmt_ratio(g('derive'), g('pyvips'))} "
+            f"| {fmt_ratio(g('derive'), g('pillow'))} | {fmt_ratio(g('derive'), g('pyvips-dct'))} "
             f"| {fmt_mb(r('derive'))} / {fmt_mb(r('pyvips'))} / {fmt_mb(r('pillow'))} "
-            f"| {fmt_ratio(r('derive'), r('pyvips'))} | {fmt_ms(g('vipsthumbnail'))} "
-            f"| {fmt_ms(g('derive-render'))} | {fmt_ratio(g('derive-render'), g('vipsthumbnail'))} |")
+            f"| {fmt_ratio(r('derive'), r('pyvips'))} |")
+    if proc_tools:
+        md.append("")
+        md.append("Whole process, one render per process: ms wall time, median of the runs (min–max); "
+                  "peak RSS, largest of the runs:")
+        md.append("")
+        md.append("| job | vipsthumbnail | derive render | derive render/vipsthumbnail (target ≤ 1.00x) "
+                  "| RenderLoop ×1 | RenderLoop ×1/vipsthumbnail "
+                  "| peak RSS MB vipsthumbnail / derive render / RenderLoop ×1 |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|")
+        for name in jobs:
+            if ("vipsthumbnail", name) not in med and ("derive-render", name) not in med:
+                continue
+            g = lambda t: med.get((t, name))  # noqa: E731
+            r = lambda t: peak.get((t, name))  # noqa: E731
+            c = lambda t: fmt_ms(g(t)) + fmt_spread(ms.get((t, name)))  # noqa: E731
+            md.append(
+                f"| {JOBS[name]['title']} | {c('vipsthumbnail')} | {c('derive-render')} "
+                f"| {fmt_ratio(g('derive-render'), g('vipsthumbnail'))} "
+                f"| {c('renderloop-1x')} | {fmt_ratio(g('renderloop-1x'), g('vipsthumbnail'))} "
+                f"| {fmt_mb(r('vipsthumbnail'))} / {fmt_mb(r('derive-render'))} / {fmt_mb(r('renderloop-1x'))} |")
     md.append("")
     md.append("| job | tool | output bytes | output size | mean abs. difference from pyvips (0-255) |")
     md.append("|---|---|---:|---|---:|")

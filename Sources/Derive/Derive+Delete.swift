@@ -119,7 +119,8 @@ extension Derive {
             resourceType: resourceType, type: type, invalidate: invalidate, notificationURL: notificationURL)
         let key = ResourceKey(resourceType: resourceType, type: type, publicID: publicID)
         let deletions = try await deleteBatch([key], planned: nil, options: options, operation: .destroy)
-        return Self.outcome(deletions.first ?? ResourceDeletion(key: key, resource: nil, originalDeleted: false, derivatives: []))
+        return Self.outcome(
+            deletions.first ?? ResourceDeletion(key: key, resource: nil, originalDeleted: false, derivatives: []))
     }
 
     /// Deletes up to 100 originals by public id (or, with `keepOriginal` / `transformations`, only

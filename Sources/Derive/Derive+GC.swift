@@ -138,7 +138,7 @@ extension Derive {
                 let present = try await storing { try await self.blobs.contains(hash) }
                 if !present { missing.append(hash) }
             }
-            guard page.count == 1_000, let last = page.last else { break }
+            guard let last = page.last else { break }
             cursor = last
         }
         var brokenDerivatives: [String] = []

@@ -10,6 +10,7 @@ final class LifecycleState: Sendable {
     let urls: DeliveryURLBuilder
     let logger = Logger(label: "derive.lifecycle")
     private let workers = Mutex<[Task<Void, Never>]>([])
+    private let stopping = StopSignal()
 
     init(configuration: Configuration) {
         urls = DeliveryURLBuilder(
@@ -25,7 +26,7 @@ final class LifecycleState: Sendable {
             WebhookDispatcher(
                 subscription: "webhook:" + $0.name, target: .endpoint($0), catalog: catalog, notifier: notifier,
                 transport: transport, secret: configuration.notificationSecret, policy: configuration.webhookPolicy,
-                pollInterval: configuration.eventPollInterval, logger: logger)
+                pollInterval: configuration.eventPollInterval, logger: logger, stopping: stopping)
         }
         if configuration.deliverNotificationURLs {
             dispatchers.append(
@@ -33,7 +34,7 @@ final class LifecycleState: Sendable {
                     subscription: "notification_url", target: .perEventURL, catalog: catalog, notifier: notifier,
                     transport: transport, secret: configuration.notificationSecret,
                     policy: configuration.webhookPolicy, pollInterval: configuration.eventPollInterval,
-                    logger: logger))
+                    logger: logger, stopping: stopping))
         }
         let tasks = dispatchers.map { dispatcher in Task { await dispatcher.run() } }
         workers.withLock { $0 += tasks }
@@ -44,6 +45,7 @@ final class LifecycleState: Sendable {
             defer { tasks = [] }
             return tasks
         }
+        stopping.set()
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
         notifier.close()
@@ -94,7 +96,8 @@ extension Derive {
                 try await catalog.referencedAmong(hashes)
             }
             if !recovery.restored.isEmpty {
-                lifecycle.logger.warning("restored \(recovery.restored.count) blobs left aside by an interrupted reclaim")
+                lifecycle.logger.warning(
+                    "restored \(recovery.restored.count) blobs left aside by an interrupted reclaim")
             }
         } catch {
             lifecycle.logger.error("blob recovery failed: \(error)")

@@ -154,7 +154,8 @@ extension Derive {
         guard !name.isEmpty, name.utf8.count <= 255,
             !name.contains(where: { $0 == "/" || $0 == "," || $0 == "." || $0.isWhitespace })
         else {
-            throw .invalidArgument("invalid transformation name \"\(name)\": it must not contain /, comma, dot or spaces")
+            throw .invalidArgument(
+                "invalid transformation name \"\(name)\": it must not contain /, comma, dot or spaces")
         }
     }
 }

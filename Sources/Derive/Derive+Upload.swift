@@ -88,7 +88,8 @@ extension Derive {
             try await storing { try await self.blobs.ensure(hash, bytes: bytes) }
         }
         await reclaim(released)
-        return UploadResult(resource: outcome.stored, overwritten: outcome.replaced != nil, existing: outcome.keptExisting)
+        return UploadResult(
+            resource: outcome.stored, overwritten: outcome.replaced != nil, existing: outcome.keptExisting)
     }
 
     /// Tags must be non-empty, at most 255 bytes, without commas (the wire format's separator) or
@@ -99,7 +100,8 @@ extension Derive {
             guard !trimmed.isEmpty, trimmed.utf8.count <= 255 else {
                 throw .invalidArgument("tag \"\(tag)\" is empty or longer than 255 bytes")
             }
-            guard !trimmed.contains(","), !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            guard !trimmed.contains(","),
+                !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
             else { throw .invalidArgument("tag \"\(tag)\" contains a comma or a control character") }
         }
         return ResourceRecord.normalizedTags(tags)

@@ -88,7 +88,8 @@ public final class Derive: Sendable {
     @discardableResult
     public func delete(publicID: String, type: String = "upload") async throws(DeriveError) -> DeletedResource? {
         let key = ResourceKey(type: type, publicID: publicID)
-        let deletions = try await deleteBatch([key], planned: nil, options: DeleteOptions(type: type), operation: .destroy)
+        let deletions = try await deleteBatch(
+            [key], planned: nil, options: DeleteOptions(type: type), operation: .destroy)
         guard let deletion = deletions.first, let resource = deletion.resource else { return nil }
         return DeletedResource(resource: resource, derivatives: deletion.derivatives)
     }

@@ -32,9 +32,9 @@ public struct LifecycleConfiguration: Sendable {
     /// How often event streams and webhook workers look for events written by other processes
     /// (events written by this process wake them at once).
     public var eventPollInterval: Duration = .seconds(1)
-    /// `gc` prunes events older than this that every webhook has delivered; nil keeps the log forever.
-    /// `DERIVE_EVENT_RETENTION_DAYS`.
-    public var eventRetention: TimeInterval?
+    /// `gc` prunes events older than this (default 30 days) that every webhook has delivered; nil
+    /// keeps the log forever. `DERIVE_EVENT_RETENTION_DAYS` (0: forever).
+    public var eventRetention: TimeInterval? = 30 * 86_400
 
     public init() {}
 
@@ -62,8 +62,8 @@ public struct LifecycleConfiguration: Sendable {
         if let grace = environment["DERIVE_GC_GRACE_SECONDS"].flatMap(Double.init), grace >= 0 {
             gcGracePeriod = grace
         }
-        if let days = environment["DERIVE_EVENT_RETENTION_DAYS"].flatMap(Double.init), days > 0 {
-            eventRetention = days * 86_400
+        if let days = environment["DERIVE_EVENT_RETENTION_DAYS"].flatMap(Double.init), days >= 0 {
+            eventRetention = days > 0 ? days * 86_400 : nil
         }
     }
 

@@ -41,7 +41,9 @@ public protocol Catalog: Sendable {
     /// stored first for the same key. Throws `.resourceGone` when that version of the original no
     /// longer exists (a derivative never outlives its original's version). `namedTransformations`
     /// are the `t_` names it uses, so deleting one of them finds it.
-    func insertDerivative(_ record: DerivativeRecord, namedTransformations: [String], recorder: @escaping ChangeRecorder)
+    func insertDerivative(
+        _ record: DerivativeRecord, namedTransformations: [String], recorder: @escaping ChangeRecorder
+    )
         async throws(StoreError) -> DerivativeRecord
 
     func derivatives(of key: ResourceKey) async throws(StoreError) -> [DerivativeRecord]
@@ -59,7 +61,8 @@ public protocol Catalog: Sendable {
     ) async throws(StoreError) -> [ResourceDeletion]
 
     /// Deletes derivatives by id in one transaction; returns those that existed.
-    func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError) -> [DerivativeRecord]
+    func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError)
+        -> [DerivativeRecord]
 
     // MARK: Tags
 
@@ -86,7 +89,8 @@ public protocol Catalog: Sendable {
     /// Changes a definition and/or `allowedForStrict`. With `deleteDerived`, derivatives that use
     /// the name are deleted in the same transaction. Returns nil when the name does not exist.
     func updateNamedTransformation(
-        _ name: String, definition: String?, allowedForStrict: Bool?, deleteDerived: Bool, recorder: @escaping ChangeRecorder
+        _ name: String, definition: String?, allowedForStrict: Bool?, deleteDerived: Bool,
+        recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?
 
     /// Deletes a named transformation and every derivative using it, in one transaction.
@@ -139,7 +143,9 @@ public protocol Catalog: Sendable {
     /// The hashes among `hashes` that some row points at.
     func referencedAmong(_ hashes: [String]) async throws(StoreError) -> Set<String>
 
-    /// Distinct referenced hashes in ascending order after `cursor`, at most `limit`.
+    /// Distinct referenced hashes, a page at a time in the catalog's own stable order: pass the last
+    /// hash of a page as `cursor` for the next. A page may exceed `limit` slightly (it ends on a
+    /// key boundary); an empty page ends the walk.
     func referencedBlobs(after cursor: String?, limit: Int) async throws(StoreError) -> [String]
 
     /// Which rows point at `hash`.
@@ -170,8 +176,8 @@ extension Catalog {
         var cursor: String?
         while true {
             let page = try await referencedBlobs(after: cursor, limit: 10_000)
+            guard let last = page.last else { return all }
             all.formUnion(page)
-            guard page.count == 10_000, let last = page.last else { return all }
             cursor = last
         }
     }

@@ -12,9 +12,13 @@ import Foundation
 /// `root/trash/` before deleting it, so it can be put back if a row turned out to point at it.
 public struct FileBlobStore: BlobStore {
     public let root: URL
+    /// `root` as a path ending in `/`. Paths are built as strings: `URL.appendingPathComponent`
+    /// stats the file system on every call, which dominated reclaiming thousands of blobs.
+    private let base: String
 
     public init(root: URL) throws(StoreError) {
         self.root = root
+        base = root.path.hasSuffix("/") ? root.path : root.path + "/"
         for folder in ["blobs", "tmp", "trash"] {
             do {
                 try FileManager.default.createDirectory(
@@ -29,7 +33,7 @@ public struct FileBlobStore: BlobStore {
     public func path(of hash: String) -> String {
         let a = hash.prefix(2)
         let b = hash.dropFirst(2).prefix(2)
-        return root.appendingPathComponent("blobs/\(a)/\(b)/\(hash)").path
+        return base + "blobs/\(a)/\(b)/\(hash)"
     }
 
     public func put(_ bytes: [UInt8]) async throws(StoreError) -> String {
@@ -47,7 +51,7 @@ public struct FileBlobStore: BlobStore {
         } catch {
             throw .io("cannot create \(directory): \(error.localizedDescription)")
         }
-        let temporary = root.appendingPathComponent("tmp/\(hash).\(UUID().uuidString)").path
+        let temporary = base + "tmp/\(hash).\(UUID().uuidString)"
         try Self.writeDurably(bytes, to: temporary)
         guard rename(temporary, final) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -83,7 +87,9 @@ public struct FileBlobStore: BlobStore {
         else { return [] }
         var blobs: [StoredBlob] = []
         for case let url as URL in walker {
-            let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .fileSizeKey, .isRegularFileKey])
+            let values = try? url.resourceValues(forKeys: [
+                .contentModificationDateKey, .fileSizeKey, .isRegularFileKey,
+            ])
             guard values?.isRegularFile == true, ContentHash.isValid(url.lastPathComponent) else { continue }
             blobs.append(
                 StoredBlob(
@@ -95,11 +101,11 @@ public struct FileBlobStore: BlobStore {
 
     /// Temp files older than `age` are leftovers of interrupted writes.
     public func removeStaleTemporaryFiles(olderThan age: TimeInterval) -> Int {
-        let folder = root.appendingPathComponent("tmp")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let folder = base + "tmp/"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var removed = 0
         for name in names {
-            let file = folder.appendingPathComponent(name).path
+            let file = folder + name
             if Self.age(of: file).map({ $0 >= age }) == true, unlink(file) == 0 { removed += 1 }
         }
         return removed
@@ -110,7 +116,7 @@ public struct FileBlobStore: BlobStore {
     ) async throws(StoreError) -> [String] {
         var moved: [(hash: String, trash: String)] = []
         for hash in Set(hashes) where ContentHash.isValid(hash) {
-            let trash = root.appendingPathComponent("trash/\(hash).\(UUID().uuidString)").path
+            let trash = base + "trash/\(hash).\(UUID().uuidString)"
             if rename(path(of: hash), trash) == 0 {
                 moved.append((hash, trash))
             } else if errno != ENOENT {
@@ -147,12 +153,12 @@ public struct FileBlobStore: BlobStore {
         olderThan age: TimeInterval, referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
     ) async throws(StoreError) -> BlobRecovery {
         var recovery = BlobRecovery(incompleteRemoved: removeStaleTemporaryFiles(olderThan: age))
-        let folder = root.appendingPathComponent("trash")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let folder = base + "trash/"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let entries = names.compactMap { name -> (hash: String, file: String)? in
             let hash = String(name.prefix(while: { $0 != "." }))
             guard ContentHash.isValid(hash) else { return nil }
-            return (hash, folder.appendingPathComponent(name).path)
+            return (hash, folder + name)
         }
         guard !entries.isEmpty else { return recovery }
         let stillReferenced = try await referenced(Array(Set(entries.map(\.hash))))

@@ -59,7 +59,7 @@ public enum ResourceSelection: Sendable, Hashable {
     case prefix(String)
     /// Originals carrying the tag, in first-upload order.
     case tag(String)
-    /// Every original of the scope.
+    /// Every original of the scope, in storage (first-upload) order: a batch is physically clustered.
     case all
 }
 

@@ -100,9 +100,28 @@ public struct DerivativeRecord: Sendable, Hashable, Codable {
         self.createdAt = createdAt
     }
 
+    /// A row read back from the catalog, with its stored id (no hashing).
+    init(
+        id: String, key: ResourceKey, version: Int, transformation: String, format: String, blob: String, bytes: Int,
+        width: Int, height: Int, renderer: String, createdAt: Date
+    ) {
+        self.id = id
+        self.key = key
+        self.version = version
+        self.transformation = transformation
+        self.format = format
+        self.blob = blob
+        self.bytes = bytes
+        self.width = width
+        self.height = height
+        self.renderer = renderer
+        self.createdAt = createdAt
+    }
+
     /// The derivative key as a 32-hex id: the same inputs always give the same id.
     public static func id(key: ResourceKey, version: Int, transformation: String, format: String) -> String {
-        let text = "\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(transformation)\u{0}\(format)"
+        let text =
+            "\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(transformation)\u{0}\(format)"
         return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
     }
 }

@@ -67,29 +67,35 @@ extension SQLiteCatalog {
     {
         guard !ids.isEmpty else { return [] }
         return try await write { db in
-            let groups = try Self.deleteDerivatives(db, condition: { chunk in
-                ("id IN (\(Self.placeholders(chunk.count)))", StatementArguments(chunk))
-            }, values: Array(Set(ids)))
+            let groups = try Self.deleteDerivatives(
+                db,
+                chunks: Self.chunks(Array(Set(ids))).map { chunk in
+                    let list = Self.placeholders(chunk.count)
+                    return (
+                        "id_key IN (\(list)) AND id IN (\(list))",
+                        StatementArguments(chunk.map(lookupKey)) + StatementArguments(chunk)
+                    )
+                })
             try Self.record(db, groups.map { .derivedDeleted($0.resource!, derivatives: $0.derivatives) }, recorder)
             let byID = Dictionary(uniqueKeysWithValues: groups.flatMap(\.derivatives).map { ($0.id, $0) })
             return ids.compactMap { byID[$0] }
         }
     }
 
-    /// Deletes derivatives chosen by `condition` (applied to chunks of `values`), grouped by original.
-    static func deleteDerivatives(
-        _ db: Database, condition: ([String]) -> (String, StatementArguments), values: [String]
-    ) throws -> [ResourceDeletion] {
+    /// Deletes the derivatives each `(condition, arguments)` chooses, grouped by original.
+    static func deleteDerivatives(_ db: Database, chunks: [(String, StatementArguments)]) throws
+        -> [ResourceDeletion]
+    {
         var rows: [Row] = []
-        for chunk in chunks(values) {
-            let (sql, arguments) = condition(chunk)
+        for (condition, arguments) in chunks {
             rows += try Row.fetchAll(
-                db, sql: "DELETE FROM derivatives WHERE \(sql) RETURNING \(derivativeColumns)", arguments: arguments)
+                db, sql: "DELETE FROM derivatives WHERE \(condition) RETURNING \(derivativeColumns)",
+                arguments: arguments)
         }
-        let owners = try fetchResources(db, rowIDs: rows.map { $0["resource_id"] })
+        let owners = try fetchResources(db, rowIDs: rows.map { $0[1] })
         var grouped: [Int64: [DerivativeRecord]] = [:]
         for row in rows {
-            let owner: Int64 = row["resource_id"]
+            let owner: Int64 = row[1]
             guard let resource = owners[owner] else { continue }
             grouped[owner, default: []].append(derivative(from: row, key: resource.key))
         }
@@ -153,7 +159,8 @@ extension SQLiteCatalog {
     }
 
     public func updateNamedTransformation(
-        _ name: String, definition: String?, allowedForStrict: Bool?, deleteDerived: Bool, recorder: @escaping ChangeRecorder
+        _ name: String, definition: String?, allowedForStrict: Bool?, deleteDerived: Bool,
+        recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])? {
         try await write { db in
             guard
@@ -165,7 +172,8 @@ extension SQLiteCatalog {
             if let allowedForStrict { record.allowedForStrict = allowedForStrict }
             record.updatedAt = Date()
             try db.execute(
-                sql: "UPDATE named_transformations SET definition = ?, allowed_for_strict = ?, updated_at = ? WHERE name = ?",
+                sql:
+                    "UPDATE named_transformations SET definition = ?, allowed_for_strict = ?, updated_at = ? WHERE name = ?",
                 arguments: [record.definition, record.allowedForStrict, record.updatedAt.timeIntervalSince1970, name])
             let deleted = deleteDerived ? try Self.deleteDerivatives(db, usingNamed: name) : []
             try Self.record(db, deleted.map { .derivedDeleted($0.resource!, derivatives: $0.derivatives) }, recorder)
@@ -197,17 +205,21 @@ extension SQLiteCatalog {
 
     public func derivativeIDs(usingNamed name: String) async throws(StoreError) -> [String] {
         try await read { db in
-            try String.fetchAll(db, sql: "SELECT derivative_id FROM derivative_names WHERE name = ?", arguments: [name])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id FROM derivative_names n JOIN derivatives d ON d.seq = n.derivative WHERE n.name = ?
+                    """,
+                arguments: [name])
         }
     }
 
     private static func deleteDerivatives(_ db: Database, usingNamed name: String) throws -> [ResourceDeletion] {
-        let ids = try String.fetchAll(
-            db, sql: "SELECT derivative_id FROM derivative_names WHERE name = ?", arguments: [name])
+        let seqs = try Int64.fetchAll(
+            db, sql: "SELECT derivative FROM derivative_names WHERE name = ?", arguments: [name])
         return try deleteDerivatives(
             db,
-            condition: { chunk in ("id IN (\(placeholders(chunk.count)))", StatementArguments(chunk)) },
-            values: ids)
+            chunks: chunks(seqs).map { ("seq IN (\(placeholders($0.count)))", StatementArguments($0)) })
     }
 
     static func named(from row: Row) -> NamedTransformationRecord {

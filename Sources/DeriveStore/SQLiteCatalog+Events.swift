@@ -141,29 +141,10 @@ extension SQLiteCatalog {
         for start in stride(from: 0, to: entries.count, by: max(1, batchSize)) {
             let batch = Array(entries[start..<min(start + batchSize, entries.count)])
             try await write { db in
-                let insertResource = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO resources (resource_type, type, public_id, version, blob, format, width, height, bytes, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                let insertDerivative = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO derivatives (id, resource_id, version, transformation, format, blob, bytes, width, height, renderer, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
                 for (record, derivatives) in batch {
-                    try insertResource.execute(arguments: [
-                        record.key.resourceType, record.key.type, record.key.publicID, record.version, record.blob,
-                        record.format, record.width, record.height, record.bytes, record.createdAt.timeIntervalSince1970,
-                    ])
-                    let id = db.lastInsertedRowID
-                    try Self.setTags(db, resourceID: id, record.tags)
-                    for d in derivatives {
-                        try insertDerivative.execute(arguments: [
-                            d.id, id, d.version, d.transformation, d.format, d.blob, d.bytes, d.width, d.height,
-                            d.renderer, d.createdAt.timeIntervalSince1970,
-                        ])
-                    }
+                    let id = try Self.insertResourceRow(db, record)
+                    if !record.tags.isEmpty { try Self.setTags(db, resourceID: id, record.tags) }
+                    for derivative in derivatives { _ = try Self.insertDerivativeRow(db, derivative, resourceID: id) }
                 }
             }
         }

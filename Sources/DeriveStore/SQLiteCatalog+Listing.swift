@@ -100,7 +100,24 @@ extension SQLiteCatalog {
                     arguments.append(try position.int(kind: kind, at: 0))
                 }
                 sql += " ORDER BY tg.resource_id"
-            case .prefix, .all:
+            case .all:
+                // Storage (row id) order: a batch is physically clustered, so a delete-all dirties
+                // few pages. Linear overall even when the scope is rare: each batch scans on from
+                // where the previous one stopped.
+                kind = "a"
+                fields = ["id"]
+                sql += " WHERE r.resource_type = ?"
+                arguments.append(resourceType)
+                if let type {
+                    sql += " AND r.type = ?"
+                    arguments.append(type)
+                }
+                if let position {
+                    sql += " AND r.id > ?"
+                    arguments.append(try position.int(kind: kind, at: 0))
+                }
+                sql += " ORDER BY r.id"
+            case .prefix:
                 // (type, public_id) order on UNIQUE (resource_type, type, public_id).
                 kind = "p"
                 fields = ["type", "public_id"]
@@ -147,7 +164,9 @@ extension SQLiteCatalog {
 
     // MARK: - Tags
 
-    public func updateTags(_ command: TagCommand, tags: [String], keys: [ResourceKey], recorder: @escaping ChangeRecorder)
+    public func updateTags(
+        _ command: TagCommand, tags: [String], keys: [ResourceKey], recorder: @escaping ChangeRecorder
+    )
         async throws(StoreError) -> [ResourceKey]
     {
         let tags = ResourceRecord.normalizedTags(tags)

@@ -14,23 +14,63 @@ extension SQLiteCatalog {
     static let derivativeColumns =
         "id, resource_id, version, transformation, format, blob, bytes, width, height, renderer, created_at"
 
+    /// Maps a row of ``resourceSelect`` (by column position: name lookups in GRDB are case-folding
+    /// string compares, which dominate bulk reads).
     static func resourceRecord(from row: Row) -> ResourceRecord {
-        let tags: String? = row["tags"]
         var record = ResourceRecord(
-            key: ResourceKey(resourceType: row["resource_type"], type: row["type"], publicID: row["public_id"]),
-            version: row["version"], blob: row["blob"], format: row["format"], width: row["width"],
-            height: row["height"], bytes: row["bytes"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            key: ResourceKey(resourceType: row[1], type: row[2], publicID: row[3]), version: row[4], blob: row[5],
+            format: row[6], width: row[7], height: row[8], bytes: row[9],
+            createdAt: Date(timeIntervalSince1970: row[10]))
+        let tags: String? = row[11]
         if let tags, !tags.isEmpty { record.tags = tags.split(separator: "\u{1F}").map(String.init).sorted() }
         return record
     }
 
+    /// Maps a row whose first columns are ``derivativeColumns`` (or `derivatives.*`, same order).
     static func derivative(from row: Row, key: ResourceKey) -> DerivativeRecord {
-        var record = DerivativeRecord(
-            key: key, version: row["version"], transformation: row["transformation"], format: row["format"],
-            blob: row["blob"], bytes: row["bytes"], width: row["width"], height: row["height"],
-            renderer: row["renderer"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
-        record.id = row["id"]
-        return record
+        DerivativeRecord(
+            id: row[0], key: key, version: row[2], transformation: row[3], format: row[4], blob: row[5],
+            bytes: row[6], width: row[7], height: row[8], renderer: row[9],
+            createdAt: Date(timeIntervalSince1970: row[10]))
+    }
+
+    /// Inserts an original's row; returns its row id.
+    static func insertResourceRow(_ db: Database, _ record: ResourceRecord) throws -> Int64 {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO resources (resource_type, type, public_id, version, blob, blob_key, format, width, height,
+                    bytes, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try insert.execute(arguments: [
+            record.key.resourceType, record.key.type, record.key.publicID, record.version, record.blob,
+            lookupKey(record.blob), record.format, record.width, record.height, record.bytes,
+            record.createdAt.timeIntervalSince1970,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    /// Inserts a derivative's row; returns its `seq`.
+    static func insertDerivativeRow(_ db: Database, _ record: DerivativeRecord, resourceID: Int64) throws -> Int64 {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO derivatives (id, id_key, resource_id, version, transformation, format, blob, blob_key,
+                    bytes, width, height, renderer, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try insert.execute(arguments: [
+            record.id, lookupKey(record.id), resourceID, record.version, record.transformation, record.format,
+            record.blob, lookupKey(record.blob), record.bytes, record.width, record.height, record.renderer,
+            record.createdAt.timeIntervalSince1970,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    /// A derivative's row (``derivativeColumns``) by id, through the `id_key` index.
+    static func fetchDerivative(_ db: Database, id: String) throws -> Row? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(derivativeColumns) FROM derivatives WHERE id_key = ? AND id = ?",
+            arguments: [lookupKey(id), id])
     }
 
     static func fetchResource(_ db: Database, _ key: ResourceKey) throws -> (id: Int64, record: ResourceRecord)? {
@@ -39,7 +79,7 @@ extension SQLiteCatalog {
                 db, sql: resourceSelect + " WHERE r.resource_type = ? AND r.type = ? AND r.public_id = ?",
                 arguments: [key.resourceType, key.type, key.publicID])
         else { return nil }
-        return (row["id"], resourceRecord(from: row))
+        return (row[0], resourceRecord(from: row))
     }
 
     /// The originals that exist among `keys`, with their row ids.
@@ -57,7 +97,7 @@ extension SQLiteCatalog {
                     arguments: StatementArguments(scope + chunk))
                 for row in rows {
                     let record = resourceRecord(from: row)
-                    found[record.key] = (row["id"], record)
+                    found[record.key] = (row[0], record)
                 }
             }
         }
@@ -71,7 +111,7 @@ extension SQLiteCatalog {
             let rows = try Row.fetchAll(
                 db, sql: resourceSelect + " WHERE r.id IN (\(placeholders(chunk.count)))",
                 arguments: StatementArguments(chunk))
-            for row in rows { found[row["id"]] = resourceRecord(from: row) }
+            for row in rows { found[row[0]] = resourceRecord(from: row) }
         }
         return found
     }
@@ -86,7 +126,7 @@ extension SQLiteCatalog {
         var records: [DerivativeRecord] = []
         records.reserveCapacity(rows.count)
         for row in rows {
-            guard let key = keys[row["resource_id"]] else { continue }
+            guard let key = keys[row[1]] else { continue }
             records.append(derivative(from: row, key: key))
         }
         records.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }

@@ -7,7 +7,10 @@ struct DeriveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "derive",
         abstract: "Self-hosted image derivation: upload originals, serve derived images, delete with cascade.",
-        subcommands: [Serve.self, Upload.self, Show.self, Delete.self, Render.self, Explain.self]
+        subcommands: [
+            Serve.self, Upload.self, Show.self, Delete.self, Render.self, Explain.self, List.self, Tag.self,
+            NamedTransformations.self, Events.self, GC.self, Check.self,
+        ]
     )
 }
 
@@ -22,8 +25,11 @@ struct GlobalOptions: ParsableArguments {
         return configuration
     }
 
-    /// Opens the store, runs `body`, and always shuts the render threads down.
+    /// Opens the store, runs `body`, and always shuts the render threads down. One-shot commands
+    /// leave webhook delivery to the server (`derive serve`), which reads the events they write.
     func withDerive<T>(_ body: (Derive) async throws -> T) async throws -> T {
+        var configuration = self.configuration
+        configuration.lifecycle.deliverWebhooks = false
         let derive = try await Derive.open(configuration)
         do {
             let result = try await body(derive)

@@ -12,6 +12,7 @@ struct Upload: AsyncParsableCommand {
     var publicID: String?
     @Flag(name: .customLong("no-overwrite"), help: "Keep an existing original with the same id.")
     var noOverwrite = false
+    @Option(help: "Comma-separated tags.") var tags: String?
     @Flag(help: "Print the resource as one JSON object.") var json = false
 
     func run() async throws {
@@ -21,7 +22,9 @@ struct Upload: AsyncParsableCommand {
         let id = publicID ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let result: UploadResult
         do {
-            result = try await global.withDerive { try await $0.upload([UInt8](data), publicID: id, overwrite: !noOverwrite) }
+            let options = UploadOptions(
+                publicID: id, overwrite: !noOverwrite, tags: tags?.split(separator: ",").map(String.init) ?? [])
+            result = try await global.withDerive { try await $0.upload([UInt8](data), options: options) }
         } catch { throw fail(error) }
         if json {
             try printJSON(ResourceJSON(result.resource, derived: nil, existing: result.existing))
@@ -56,44 +59,6 @@ struct Show: AsyncParsableCommand {
     }
 }
 
-struct Delete: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Delete originals with every derivative and every blob nothing else references.")
-
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Public ids.") var publicIDs: [String]
-    @Flag(help: "Print one JSON object per id.") var json = false
-
-    func run() async throws {
-        var missing = 0
-        do {
-            try await global.withDerive { derive in
-                for id in publicIDs {
-                    let deleted = try await derive.delete(publicID: id)
-                    if deleted == nil { missing += 1 }
-                    if json {
-                        try printJSON(
-                            DeleteJSON(
-                                public_id: id, result: deleted == nil ? "not_found" : "deleted",
-                                derived: deleted?.derivatives.count ?? 0))
-                    } else if let deleted {
-                        print("deleted \(id) and \(deleted.derivatives.count) derived images")
-                    } else {
-                        print("not found: \(id)")
-                    }
-                }
-            }
-        } catch { throw fail(error) }
-        if missing > 0 { throw ExitCode(1) }
-    }
-}
-
-struct DeleteJSON: Encodable {
-    var public_id: String
-    var result: String
-    var derived: Int
-}
-
 /// The JSON shape of a resource, using Cloudinary's field names.
 struct ResourceJSON: Encodable {
     var public_id: String
@@ -106,6 +71,7 @@ struct ResourceJSON: Encodable {
     var bytes: Int
     var etag: String
     var created_at: Date
+    var tags: [String]
     var existing: Bool?
     var derived: [DerivedJSON]?
 
@@ -120,6 +86,7 @@ struct ResourceJSON: Encodable {
         bytes = r.bytes
         etag = r.etag
         created_at = r.createdAt
+        tags = r.tags
         self.existing = existing
         self.derived = derived?.map(DerivedJSON.init)
     }

@@ -39,7 +39,8 @@ struct DeliveryURLBuilder: Sendable {
     }
 
     func derivativeURL(_ derivative: DerivativeRecord) -> String {
-        url(parts(derivative.key, version: derivative.version), transformation: derivative.transformation,
+        url(
+            parts(derivative.key, version: derivative.version), transformation: derivative.transformation,
             format: derivative.format)
     }
 

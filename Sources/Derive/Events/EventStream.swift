@@ -102,9 +102,16 @@ public struct DeriveEventStream: AsyncSequence, Sendable {
             while true {
                 if !buffer.isEmpty { return buffer.removeFirst() }
                 if Task.isCancelled || stream.notifier.isClosed { return nil }
-                if position == nil { position = try await stream.catalog.lastEventSequence() }
                 let generation = stream.notifier.generation
-                let records = try await stream.catalog.events(after: position!, limit: 500, notificationsOnly: false)
+                let records: [EventRecord]
+                do {
+                    if position == nil { position = try await stream.catalog.lastEventSequence() }
+                    records = try await stream.catalog.events(after: position!, limit: 500, notificationsOnly: false)
+                } catch {
+                    // Cancellation (or shutdown) surfaces as a catalog error: end quietly.
+                    if Task.isCancelled || stream.notifier.isClosed { return nil }
+                    throw error
+                }
                 if let last = records.last { position = last.sequence }
                 buffer = records.map(DeriveEvent.init).filter { stream.kinds?.contains($0.kind) ?? true }
                 if records.isEmpty {

@@ -62,61 +62,111 @@ struct WebhookDispatcher: Sendable {
     let pollInterval: Duration
     let owner = UUID().uuidString
     let logger: Logger
+    /// Set at shutdown: finish the delivery in flight (and persist it), start no other.
+    let stopping: StopSignal
 
     private var leaseSeconds: Double { Self.seconds(policy.lease) }
 
+    /// The position while this worker holds the lease, and when the lease was last renewed.
+    struct Lease {
+        var position: Int64
+        var renewed: ContinuousClock.Instant
+    }
+
     /// Runs until the task is cancelled; then gives the lease up.
     func run() async {
+        var lease: Lease?
         while !Task.isCancelled {
             do {
-                try await deliverAvailable()
-            } catch is CancellationError {
-                break
+                try await round(&lease)
             } catch {
+                if Task.isCancelled { break }
                 logger.warning("webhook \(subscription): \(error)")
+                lease = nil
                 try? await Task.sleep(for: pollInterval)
             }
         }
-        try? await catalog.releaseSubscription(subscription, owner: owner)
+        // Unstructured: the release must not be cancelled with this task.
+        let catalog = self.catalog
+        let (subscription, owner) = (self.subscription, self.owner)
+        await Task { try? await catalog.releaseSubscription(subscription, owner: owner) }.value
     }
 
-    /// One round: claim the lease, deliver what is there, or wait for more.
-    private func deliverAvailable() async throws {
-        let initial = try await catalog.lastEventSequence()
-        guard var position = try await catalog.claimSubscription(
-            subscription, owner: owner, leaseSeconds: leaseSeconds, initial: initial)
-        else {
-            // Another process delivers; check again when its lease could have lapsed.
-            try await Task.sleep(for: policy.lease / 3)
-            return
+    /// One round: (re)claim the lease when it is due, deliver what is there, or wait for more.
+    private func round(_ lease: inout Lease?) async throws {
+        let clock = ContinuousClock()
+        if lease == nil || clock.now - lease!.renewed > policy.lease / 3 {
+            let initial = try await catalog.lastEventSequence()
+            guard
+                let position = try await catalog.claimSubscription(
+                    subscription, owner: owner, leaseSeconds: leaseSeconds, initial: initial)
+            else {
+                // Another process delivers; check again when its lease could have lapsed.
+                lease = nil
+                try await Task.sleep(for: policy.lease / 3)
+                return
+            }
+            lease = Lease(position: position, renewed: clock.now)
         }
         let generation = notifier.generation
-        let events = try await catalog.events(after: position, limit: 100, notificationsOnly: isPerEvent)
+        let events = try await catalog.events(after: lease!.position, limit: 100, notificationsOnly: isPerEvent)
         guard !events.isEmpty else {
             await notifier.wait(after: generation, timeout: min(pollInterval, policy.lease / 3))
             return
         }
+        var persisted = lease!.position
         for event in events {
+            if stopping.isSet { return }
             try Task.checkCancellation()
-            if let url = destination(for: event) {
-                switch await deliver(event, to: url, position: position) {
-                case .delivered:
-                    break
-                case .gaveUp(let attempts, let error):
-                    logger.error("webhook \(subscription): gave up on event \(event.sequence) after \(attempts) attempts: \(error)")
-                    try await catalog.recordDeliveryFailure(
-                        DeliveryFailure(
-                            subscription: subscription, sequence: event.sequence, url: url.absoluteString,
-                            attempts: attempts, error: error, time: Date()))
-                case .stopped:
-                    return
-                }
+            guard let url = destination(for: event) else {
+                // Not for this endpoint: skip it, and persist the skips once at the end of the batch.
+                lease!.position = event.sequence
+                continue
             }
-            guard try await catalog.advanceSubscription(
-                subscription, owner: owner, to: event.sequence, leaseSeconds: leaseSeconds)
-            else { return }
-            position = event.sequence
+            // Unstructured, so shutting down does not cut a delivery in flight: it finishes and its
+            // position is persisted, and the receiver does not get it again after a restart.
+            let position = persisted
+            let delivered = await Task { try await self.deliverAndAdvance(event, to: url, from: position) }.result
+            guard try delivered.get() else {
+                lease = nil
+                return
+            }
+            lease = Lease(position: event.sequence, renewed: clock.now)
+            persisted = event.sequence
         }
+        if let position = lease?.position, position > persisted { _ = try await advance(to: position, &lease) }
+    }
+
+    /// Delivers one event (with retries), records a give-up, and persists the position past it.
+    /// Returns false when delivery stopped (shutdown) or the lease was lost, leaving it undelivered.
+    private func deliverAndAdvance(_ event: EventRecord, to url: URL, from position: Int64) async throws -> Bool {
+        switch await deliver(event, to: url, position: position) {
+        case .delivered:
+            break
+        case .gaveUp(let attempts, let error):
+            logger.error(
+                "webhook \(subscription): gave up on event \(event.sequence) after \(attempts) attempts: \(error)")
+            try await catalog.recordDeliveryFailure(
+                DeliveryFailure(
+                    subscription: subscription, sequence: event.sequence, url: url.absoluteString,
+                    attempts: attempts, error: error, time: Date()))
+        case .stopped:
+            return false
+        }
+        return try await catalog.advanceSubscription(
+            subscription, owner: owner, to: event.sequence, leaseSeconds: leaseSeconds)
+    }
+
+    /// Persists the position (and renews the lease); false when the lease was lost.
+    private func advance(to sequence: Int64, _ lease: inout Lease?) async throws -> Bool {
+        guard
+            try await catalog.advanceSubscription(subscription, owner: owner, to: sequence, leaseSeconds: leaseSeconds)
+        else {
+            lease = nil
+            return false
+        }
+        lease = Lease(position: sequence, renewed: ContinuousClock().now)
+        return true
     }
 
     private var isPerEvent: Bool {
@@ -146,7 +196,7 @@ struct WebhookDispatcher: Sendable {
         var backoff = policy.initialBackoff
         var lastError = ""
         for attempt in 1...max(1, policy.maxAttempts) {
-            if Task.isCancelled { return .stopped }
+            if stopping.isSet { return .stopped }
             let timestamp = String(Int(Date().timeIntervalSince1970))
             var headers = [
                 "Content-Type": "application/json",
@@ -168,11 +218,12 @@ struct WebhookDispatcher: Sendable {
             }
             guard attempt < policy.maxAttempts else { break }
             logger.debug("webhook \(subscription): event \(event.sequence) attempt \(attempt) failed: \(lastError)")
-            do { try await Task.sleep(for: backoff) } catch { return .stopped }
+            guard await stopping.sleep(for: backoff) else { return .stopped }
             backoff = min(backoff * 2, policy.maxBackoff)
             // Keep the lease while retrying.
-            guard (try? await catalog.advanceSubscription(
-                subscription, owner: owner, to: position, leaseSeconds: leaseSeconds)) == true
+            guard
+                (try? await catalog.advanceSubscription(
+                    subscription, owner: owner, to: position, leaseSeconds: leaseSeconds)) == true
             else { return .stopped }
         }
         return .gaveUp(attempts: max(1, policy.maxAttempts), error: lastError)
@@ -180,5 +231,24 @@ struct WebhookDispatcher: Sendable {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// Tells webhook workers to stop; sleeping workers wake at once.
+final class StopSignal: Sendable {
+    private let notifier = EventNotifier()
+
+    var isSet: Bool { notifier.isClosed }
+
+    func set() { notifier.close() }
+
+    /// Sleeps for `duration`; returns false if the signal was set meanwhile.
+    func sleep(for duration: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + duration
+        while !isSet, clock.now < deadline {
+            await notifier.wait(after: notifier.generation, timeout: deadline - clock.now)
+        }
+        return !isSet
     }
 }

@@ -1,0 +1,63 @@
+import Derive
+import Foundation
+import Testing
+
+/// `derive list`, `tag`, `transformation`, `delete --prefix`, `events --json`, `gc` and `check`
+/// on a real data directory.
+@Suite struct LifecycleCLITests {
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("derive-cli-lc-\(UUID().uuidString)")
+
+    func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLI.Result {
+        let result = try CLI.run(arguments + ["--data", data.path])
+        #expect(result.status == 0, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    @Test func theLifecycleCommandsWorkTogether() async throws {
+        defer { try? FileManager.default.removeItem(at: data) }
+        for id in ["shop/a", "shop/b", "other"] {
+            _ = try run(["upload", CLI.image("photo_chelsea.png"), "--public-id", id, "--tags", "cats"])
+        }
+        let derive = try await Derive.open(Configuration(dataDirectory: data))
+        _ = try await derive.render(publicID: "shop/a", transformation: "w_20", format: "jpg")
+        await derive.shutdown()
+
+        let list = try run(["list", "--prefix", "shop/", "--json"])
+        let listed = list.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(listed.map { $0["public_id"] as? String } == ["shop/a", "shop/b"])
+        #expect(listed.allSatisfy { $0["tags"] as? [String] == ["cats"] })
+        let paged = try run(["list", "--max-results", "1"])
+        #expect(paged.stdout.split(separator: "\n").count == 1 && paged.stderr.contains("next cursor: "))
+
+        _ = try run(["tag", "add", "sale", "shop/b"])
+        #expect(try run(["list", "--tag", "sale"]).stdout.contains("upload/shop/b"))
+        _ = try run(["transformation", "create", "thumb", "c_fill,w_10,h_10"])
+        #expect(try run(["transformation", "list"]).stdout == "t_thumb = c_fill,h_10,w_10\n")
+
+        let delete = try run(["delete", "--prefix", "shop/"])
+        #expect(delete.stdout.contains("deleted 2 originals and 1 derived images in 1 transaction"))
+
+        let events = try run(["events", "--json"]).stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(events.map { $0["seq"] as? Int } == Array(1...8).map { Optional($0) })
+        #expect(
+            events.map { $0["kind"] as? String } == [
+                "upload", "upload", "upload", "derived.created", "delete", "invalidate", "delete", "invalidate",
+            ])
+        let invalidate = try #require(events[5])
+        #expect(invalidate["public_id"] as? String == "shop/a" && (invalidate["version"] as? Int ?? 0) > 0)
+        #expect(
+            Set(invalidate["urls"] as? [String] ?? []) == [
+                "/demo/image/upload/v1/shop/a.png", "/demo/image/upload/v1/shop/a",
+                "/demo/image/upload/w_20/v1/shop/a.jpg",
+            ])
+        #expect(try run(["events", "--since", "7"]).stdout.split(separator: "\n").count == 1)
+
+        let gc = try run(["gc", "--dry-run", "--json"])
+        #expect(gc.stdout.contains(#""dryRun":true"#))
+        #expect(try run(["check"]).stdout.contains("0 missing"))
+    }
+}

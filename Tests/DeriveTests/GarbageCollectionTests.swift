@@ -1,0 +1,98 @@
+import Derive
+import DeriveStore
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Garbage collection with a grace period, the consistency check, and the reclaim protocol that
+/// keeps a blob a concurrent writer is about to reference.
+@Suite struct GarbageCollectionTests {
+    /// Sets a file's modification time `seconds` into the past.
+    func age(_ path: String, by seconds: Int) {
+        let past = time(nil) - seconds
+        var times = [timeval(tv_sec: past, tv_usec: 0), timeval(tv_sec: past, tv_usec: 0)]
+        utimes(path, &times)
+    }
+
+    @Test func unreferencedBlobsGoAfterTheGracePeriodOnly() async throws {
+        try await LifecycleFixture.with { fixture in
+            let kept = try await fixture.seed("g/", count: 3)
+            let young = try await fixture.blobs.put(Array("a render in flight".utf8))
+            let old = try await fixture.blobs.put(Array("left by a crash".utf8))
+            age(fixture.blobs.path(of: old), by: 7_200)
+            let temporary = fixture.directory.appendingPathComponent("tmp/\(old).interrupted").path
+            #expect(FileManager.default.createFile(atPath: temporary, contents: Data("partial".utf8)))
+            age(temporary, by: 7_200)
+
+            let dryRun = try await fixture.derive.collectGarbage(dryRun: true)
+            #expect(dryRun.candidates == [old] && dryRun.youngUnreferencedBlobs == 1 && dryRun.reclaimedBlobs == 0)
+            #expect(fixture.blobFiles.contains(old))
+
+            let report = try await fixture.derive.collectGarbage()
+            #expect(report.reclaimedBlobs == 1 && report.unreferencedBytes == 15 && report.incompleteWritesRemoved == 1)
+            #expect(fixture.blobFiles == LifecycleFixture.blobs(of: kept).union([young]))
+            #expect(!FileManager.default.fileExists(atPath: temporary))
+
+            #expect(try await fixture.derive.collectGarbage(gracePeriod: 0).reclaimedBlobs == 1)
+            #expect(fixture.blobFiles == LifecycleFixture.blobs(of: kept))
+        }
+    }
+
+    @Test func theConsistencyCheckFindsRowsWithoutBlobsAndRepairsDerivatives() async throws {
+        try await LifecycleFixture.with { fixture in
+            let seeded = try await fixture.seed("c/", count: 20, derivatives: 1)
+            let orphan = try await fixture.blobs.put(Array("nobody's".utf8))
+            #expect(try await fixture.derive.checkConsistency().orphanBlobs == [orphan])
+
+            // A derivative blob (shared by c/00010…c/00019) and an original blob vanish.
+            let derivative = seeded[10].1[0]
+            try FileManager.default.removeItem(atPath: fixture.blobs.path(of: derivative.blob))
+            try FileManager.default.removeItem(atPath: fixture.blobs.path(of: seeded[0].0.blob))
+            let report = try await fixture.derive.checkConsistency()
+            #expect(!report.isConsistent && report.missingBlobs.count == 2)
+            let missing = try #require(report.missingBlobs.first { $0.hash == derivative.blob })
+            #expect(Set(missing.derivatives) == Set(seeded[10..<20].map { $0.1[0].id }))
+
+            let repaired = try await fixture.derive.checkConsistency(repair: true)
+            #expect(repaired.repairedDerivatives == 10)
+            #expect(repaired.missingBlobs.map(\.resources) == [["image/upload/c/00000"]])
+            #expect(try await fixture.derive.resource(publicID: "c/00015")?.derived.isEmpty == true)
+        }
+    }
+
+    @Test func aBlobSetAsideByAnInterruptedReclaimIsPutBack() async throws {
+        try await LifecycleFixture.with { fixture in
+            let seeded = try await fixture.seed("q/", count: 2, derivatives: 0)
+            let hash = seeded[0].0.blob
+            let trash = fixture.directory.appendingPathComponent("trash/\(hash).crashed").path
+            #expect(rename(fixture.blobs.path(of: hash), trash) == 0)
+            let report = try await fixture.derive.checkConsistency()
+            #expect(report.isConsistent && FileManager.default.fileExists(atPath: fixture.blobs.path(of: hash)))
+            #expect(!FileManager.default.fileExists(atPath: trash))
+        }
+    }
+
+    @Test func reclaimPutsBackABlobThatARowStartedPointingAt() async throws {
+        try await LifecycleFixture.with { fixture in
+            let store = fixture.blobs
+            let bytes = Array("shared bytes".utf8)
+            let hash = try await store.put(bytes)
+            let other = try await store.put(Array("really unreferenced".utf8))
+            // Between the quarantine and the re-check, a writer commits a row for `hash`.
+            let removed = try await store.reclaim([hash, other]) { candidates throws(StoreError) in
+                Set(candidates.filter { $0 == hash })
+            }
+            #expect(removed == [other])
+            #expect(try await store.get(hash) == bytes)
+            #expect(try await !store.contains(other))
+            // And a writer that committed after a reclaim removed the blob rewrites it.
+            _ = try await store.reclaim([hash]) { _ throws(StoreError) in [] }
+            #expect(try await !store.contains(hash))
+            try await store.ensure(hash, bytes: bytes)
+            #expect(try await store.get(hash) == bytes)
+        }
+    }
+}
