@@ -9,6 +9,9 @@ import Testing
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["DERIVE_LEAK_TEST"] == "1"))
 struct LeakTests {
     @Test func fiveHundredRendersLeaveNoLibvipsObjectsBehind() throws {
+        // libvips lists live objects only while leak checking is on.
+        VipsRuntime.setLeakChecking(true)
+        defer { VipsRuntime.setLeakChecking(false) }
         let renderer = Renderer()
         let source = TestImages.bytes("photo_1600_progressive.jpg")
         let transformations = try ["c_fill,w_300,h_200", "c_fit,w_200,h_200", "w_0.1/c_fill,g_north,w_50,h_50"]

@@ -48,8 +48,10 @@ private final class Store: @unchecked Sendable {
     }
 
     /// A valid, unique content address without hashing (the blob need not exist unless `write`).
+    /// The leading digits are spread like a real SHA-256's, so blobs spread over the `blobs/ab/cd/`
+    /// folders and the catalog's lookup keys as they do in production.
     func blob(_ n: Int, write writeFile: Bool) -> String {
-        let hash = String(repeating: "0", count: 48) + String(format: "%016llx", UInt64(n))
+        let hash = String(format: "%016llx", UInt64(n) &* 0x9E37_79B9_7F4A_7C15) + String(repeating: "0", count: 48)
         if writeFile {
             let path = blobs.path(of: hash)
             let folder = (path as NSString).deletingLastPathComponent

@@ -66,7 +66,7 @@ public enum VipsRuntime {
     public static var liveObjectCount: Int {
         var count: Int32 = 0
         vips_object_map(
-            { _, _, counter in
+            { _, counter, _ in  // (object, a, b): the counter is `a`
                 counter?.assumingMemoryBound(to: Int32.self).pointee += 1
                 return nil
             }, &count, nil)
