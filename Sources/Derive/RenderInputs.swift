@@ -1,7 +1,7 @@
-import Foundation
 import DeriveRender
 import DeriveStore
 import DeriveTransform
+import Foundation
 
 /// What a client tells about itself, used by `f_auto`, `dpr_auto` and `w_auto`.
 public struct ClientHints: Sendable, Hashable {

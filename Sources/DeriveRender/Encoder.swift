@@ -37,7 +37,8 @@ enum Encoder {
         switch options.format {
         case .jpeg:
             if image.hasAlpha {
-                image = try StepExecutor.call("flatten", ["in": .image(image), "background": .doubles([255, 255, 255])])
+                image = try StepExecutor.call(
+                    "flatten", ["in": .image(image), "background": .doubles([255, 255, 255])])
             }
             saver = "jpegsave_buffer"
             if options.progressive { arguments["interlace"] = .bool(true) }
@@ -61,10 +62,12 @@ enum Encoder {
             saver = "tiffsave_buffer"
             arguments["compression"] = .string(options.quality == nil ? "deflate" : "jpeg")
         case .avif:
+            VipsRuntime.require(module: "heif")
             saver = "heifsave_buffer"
             arguments["compression"] = .string("av1")
             arguments["effort"] = .int(2)
         case .heic:
+            VipsRuntime.require(module: "heif")
             saver = "heifsave_buffer"
             arguments["compression"] = .string("hevc")
             arguments["effort"] = .int(2)

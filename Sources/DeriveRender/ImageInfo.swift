@@ -1,5 +1,5 @@
-import Foundation
 import CVips
+import Foundation
 
 /// What the header of an image says, read without decoding pixels.
 public struct ImageInfo: Sendable, Hashable {
@@ -60,6 +60,8 @@ enum SourceLoader {
     static func loaderName(_ bytes: [UInt8]) throws(RenderError) -> (String, ImageFormat) {
         guard !bytes.isEmpty else { throw .emptyInput }
         do { try VipsRuntime.start() } catch { throw .processing(error.description) }
+        // HEIF/AVIF (ISO BMFF: "ftyp" at offset 4) are read by a libvips module loaded on first use.
+        if bytes.count > 12, bytes[4...7].elementsEqual("ftyp".utf8) { VipsRuntime.require(module: "heif") }
         let found = bytes.withUnsafeBytes { raw in vips_foreign_find_load_buffer(raw.baseAddress, raw.count) }
         guard let found else {
             vips_error_clear()

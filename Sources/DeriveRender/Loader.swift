@@ -1,6 +1,6 @@
+import CVips
 import DeriveTransform
 import Foundation
-import CVips
 
 /// Decodes sources into 8-bit sRGB (plus alpha) images, with shrink-on-load when a target size is known.
 enum Loader {
@@ -17,7 +17,9 @@ enum Loader {
             if let page { options += ",page=\(page)" }
             var target = size ?? (info.width, info.height)
             if !autorotate && info.orientation >= 5 && size == nil { target = (info.height, info.width) }
-            var arguments: [String: VipsValue] = ["width": .int(target.0), "height": .int(target.1), "no-rotate": .bool(!autorotate)]
+            var arguments: [String: VipsValue] = [
+                "width": .int(target.0), "height": .int(target.1), "no-rotate": .bool(!autorotate),
+            ]
             if let crop { arguments["crop"] = .string(crop) } else { arguments["size"] = .string("force") }
             // Embedded non-sRGB profiles and CMYK are converted to sRGB while decoding; sRGB sources
             // skip the (costly, no-op) transform.
@@ -28,8 +30,10 @@ enum Loader {
                 arguments["in"] = .image(
                     try VipsCall.call(
                         "jpegload_buffer",
-                        ["buffer": .blob(source.blob), "shrink": .int(shrink), "access": .string("sequential"),
-                         "fail-on": .string("truncated")]
+                        [
+                            "buffer": .blob(source.blob), "shrink": .int(shrink), "access": .string("sequential"),
+                            "fail-on": .string("truncated"),
+                        ]
                     ).image())
                 return try normalize(try VipsCall.call("thumbnail_image", arguments).image())
             }
@@ -109,13 +113,18 @@ enum TextLayer {
         if options.contains("underline") { markup = "<u>\(markup)</u>" }
         if options.contains("strikethrough") { markup = "<s>\(markup)</s>" }
         // `text` renders a one-band coverage mask; colour it and use the mask as alpha.
-        let mask = try StepExecutor.call("text", ["text": .string(markup), "font": .string("\(font) \(size)"), "dpi": .int(72)])
+        let mask = try StepExecutor.call(
+            "text", ["text": .string(markup), "font": .string("\(font) \(size)"), "dpi": .int(72)])
         let fill = color ?? .black
         let solid = try StepExecutor.cast(
             try StepExecutor.call(
                 "linear",
-                ["in": .image(try StepExecutor.call("black", ["width": .int(mask.width), "height": .int(mask.height), "bands": .int(3)])),
-                 "a": .doubles([0, 0, 0]), "b": .doubles(fill.rgb)]))
+                [
+                    "in": .image(
+                        try StepExecutor.call(
+                            "black", ["width": .int(mask.width), "height": .int(mask.height), "bands": .int(3)])),
+                    "a": .doubles([0, 0, 0]), "b": .doubles(fill.rgb),
+                ]))
         let srgb = try StepExecutor.call("copy", ["in": .image(solid), "interpretation": .string("srgb")])
         return try StepExecutor.call("bandjoin", ["in": .images([srgb, mask])])
     }

@@ -83,7 +83,8 @@ public struct Planner: Sendable {
     }
 
     /// `q_` per format: AVIF and HEIC reach a JPEG's look at lower numbers.
-    static func quality(_ quality: Quality?, for format: ImageFormat, default fallback: Int) throws(RenderError) -> Int {
+    static func quality(_ quality: Quality?, for format: ImageFormat, default fallback: Int) throws(RenderError) -> Int
+    {
         let compact = format == .avif || format == .heic
         switch quality {
         case nil: return compact ? 60 : fallback

@@ -82,7 +82,8 @@ public struct Renderer: Sendable {
                 steps.removeFirst()
             case .smartFill(let width, let height, let interesting):
                 image = try Loader.still(
-                    source, limits: limits, page: page, autorotate: autorotate, size: (width, height), crop: interesting)
+                    source, limits: limits, page: page, autorotate: autorotate, size: (width, height), crop: interesting
+                )
                 steps.removeFirst()
             default:
                 image = try Loader.still(source, limits: limits, page: page, autorotate: autorotate)

@@ -48,9 +48,11 @@ struct DeliveryRoutes: Sendable {
             let file = name.isEmpty ? "image.\(result.format.rawValue)" : "\(name).\(result.format.rawValue)"
             headers[.contentDisposition] = "attachment; filename=\"\(file)\""
         }
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == result.etag
-        }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: {
+                $0.trimmingCharacters(in: .whitespaces) == result.etag
+            })
+        {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentLength] = String(result.bytes.count)

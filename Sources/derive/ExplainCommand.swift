@@ -46,7 +46,9 @@ struct Explain: ParsableCommand {
         for (index, component) in transformation.components.enumerated() {
             print("component \(index + 1):")
             for parameter in component.parameters {
-                print("  \(parameter.key.padding(toLength: 4, withPad: " ", startingAt: 0)) \(parameter.kind): \(parameter.valueText)")
+                print(
+                    "  \(parameter.key.padding(toLength: 4, withPad: " ", startingAt: 0)) \(parameter.kind): \(parameter.valueText)"
+                )
             }
         }
     }

@@ -45,7 +45,9 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let details: ResourceDetails?
-        do { details = try await global.withDerive { try await $0.resource(publicID: publicID) } } catch { throw fail(error) }
+        do { details = try await global.withDerive { try await $0.resource(publicID: publicID) } } catch {
+            throw fail(error)
+        }
         guard let details else { throw fail(ValidationError("resource not found: \(publicID)")) }
         if json {
             try printJSON(ResourceJSON(details.resource, derived: details.derived, existing: nil))
@@ -54,7 +56,9 @@ struct Show: AsyncParsableCommand {
         let r = details.resource
         print("\(r.key.publicID) v\(r.version) \(r.format) \(r.width)x\(r.height) \(r.bytes) bytes blob \(r.blob)")
         for d in details.derived {
-            print("  \(d.id) \(d.transformation.isEmpty ? "-" : d.transformation) \(d.format) \(d.width)x\(d.height) \(d.bytes) bytes")
+            print(
+                "  \(d.id) \(d.transformation.isEmpty ? "-" : d.transformation) \(d.format) \(d.width)x\(d.height) \(d.bytes) bytes"
+            )
         }
     }
 }

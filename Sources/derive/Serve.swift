@@ -19,7 +19,8 @@ struct Serve: AsyncParsableCommand {
         let cloud = configuration.cloudName
         let host = self.host
         let app = DeriveHTTPServer.makeApplication(derive: derive, host: host, port: port) { port in
-            let line = "derive: listening on http://\(host):\(port)/\(cloud)/image/upload/<transformations>/<public_id>.<ext>\n"
+            let line =
+                "derive: listening on http://\(host):\(port)/\(cloud)/image/upload/<transformations>/<public_id>.<ext>\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         try await app.runService()

@@ -6,7 +6,8 @@ import Testing
 /// Runs the real `derive` binary (built next to this test bundle) as a child process.
 struct CLI {
     static let binary: URL = {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        let bundle = URL(
+            fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
         return bundle.deletingLastPathComponent().appendingPathComponent("derive")
     }()
 
@@ -44,7 +45,9 @@ struct CLI {
 
     @Test func uploadShowDeleteLeavesNoDerivativesAndNoOrphanBlobs() async throws {
         defer { try? FileManager.default.removeItem(at: data) }
-        let upload = try CLI.run(["upload", CLI.image("photo_coffee.png"), "--public-id", "shop/coffee", "--json", "--data", data.path])
+        let upload = try CLI.run([
+            "upload", CLI.image("photo_coffee.png"), "--public-id", "shop/coffee", "--json", "--data", data.path,
+        ])
         #expect(upload.status == 0, "\(upload.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(upload.stdout.utf8)) as? [String: Any])
         #expect(json["public_id"] as? String == "shop/coffee")
@@ -68,7 +71,8 @@ struct CLI {
         #expect(delete.status == 0, "\(delete.stderr)")
         let missing = try CLI.run(["show", "shop/coffee", "--json", "--data", data.path])
         #expect(missing.status == 2)
-        let blobs = FileManager.default.enumerator(atPath: data.appendingPathComponent("blobs").path)?
+        let blobs =
+            FileManager.default.enumerator(atPath: data.appendingPathComponent("blobs").path)?
             .allObjects.compactMap { $0 as? String }.filter { $0.split(separator: "/").count == 3 } ?? []
         #expect(blobs.isEmpty)
         let reopened = try await Derive.open(Configuration(dataDirectory: data))
@@ -77,7 +81,8 @@ struct CLI {
     }
 
     @Test func renderWritesTheRequestedFormatAndSize() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("derive-render-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "derive-render-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("thumb.webp").path
@@ -86,8 +91,25 @@ struct CLI {
         let info = try ImageInfo.probe([UInt8](try #require(FileManager.default.contents(atPath: output))))
         #expect(info.format == .webp && info.width == 300 && info.height == 200)
         let auto = directory.appendingPathComponent("auto").path
-        #expect(try CLI.run(["render", CLI.image("photo_coffee.png"), "-t", "w_40,f_auto", "-o", auto, "--accept", "image/avif"]).status == 0)
+        #expect(
+            try CLI.run([
+                "render", CLI.image("photo_coffee.png"), "-t", "w_40,f_auto", "-o", auto, "--accept", "image/avif",
+            ]).status == 0)
         #expect(try ImageInfo.probe([UInt8](FileManager.default.contents(atPath: auto)!)).format == .avif)
+    }
+
+    @Test func avifInputIsReadInAFreshProcess() throws {
+        // The HEIF module is loaded on first use; a new process must still recognise AVIF input.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("derive-avif-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let avif = directory.appendingPathComponent("in.avif").path
+        #expect(try CLI.run(["render", CLI.image("photo_coffee.png"), "-t", "w_120", "-o", avif]).status == 0)
+        let png = directory.appendingPathComponent("out.png").path
+        let result = try CLI.run(["render", avif, "-t", "w_60", "-o", png])
+        #expect(result.status == 0, "\(result.stderr)")
+        let info = try ImageInfo.probe([UInt8](try #require(FileManager.default.contents(atPath: png))))
+        #expect(info.format == .png && info.width == 60)
     }
 
     @Test(arguments: [
@@ -106,7 +128,8 @@ struct CLI {
             input = CLI.image("bomb_50000x50000_1bit_valid.png")
             arguments.remove(at: index)
         }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("derive-\(UUID().uuidString).jpg").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("derive-\(UUID().uuidString).jpg")
+            .path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let result = try CLI.run(["render", input, "-o", output] + arguments)
         #expect(result.status == 2)

@@ -47,7 +47,8 @@ import Testing
             events.map { $0["kind"] as? String } == [
                 "upload", "upload", "upload", "derived.created", "delete", "invalidate", "delete", "invalidate",
             ])
-        let invalidate = try #require(events[5])
+        try #require(events.count > 5)
+        let invalidate = events[5]
         #expect(invalidate["public_id"] as? String == "shop/a" && (invalidate["version"] as? Int ?? 0) > 0)
         #expect(
             Set(invalidate["urls"] as? [String] ?? []) == [

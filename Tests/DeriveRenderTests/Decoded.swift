@@ -8,7 +8,10 @@ struct Decoded {
     init(_ bytes: [UInt8]) throws {
         info = try ImageInfo.probe(bytes)
         let blob = try VBlob(copying: bytes)
-        image = try VipsCall.call("thumbnail_buffer", ["buffer": .blob(blob), "width": .int(info.width), "height": .int(info.height), "size": .string("force")]).image().inMemory()
+        image = try VipsCall.call(
+            "thumbnail_buffer",
+            ["buffer": .blob(blob), "width": .int(info.width), "height": .int(info.height), "size": .string("force")]
+        ).image().inMemory()
     }
 
     /// Band values at (x, y).

@@ -18,7 +18,8 @@ import Testing
     @Test func heicIsWrittenWhenThisLibvipsCanOrRefusedClearly() throws {
         do {
             let rendered = try Renderer().render(
-                TestImages.bytes("photo_coffee.png"), transformation: try Transformation(parsing: "w_64"), format: .heic)
+                TestImages.bytes("photo_coffee.png"), transformation: try Transformation(parsing: "w_64"), format: .heic
+            )
             #expect(try ImageInfo.probe(rendered.bytes).format == .heic)
         } catch let error as RenderError {
             if case .processing(let text) = error { #expect(!text.isEmpty) } else { Issue.record("\(error)") }
@@ -28,7 +29,8 @@ import Testing
     @Test(arguments: [(ImageFormat.gif, 8), (.webp, 8), (.jpeg, 1), (.png, 1)])
     func animationsStayAnimatedWhereTheFormatCanCarryThem(format: ImageFormat, frames: Int) throws {
         let rendered = try Renderer().render(
-            TestImages.bytes("anim_chelsea_8frames.gif"), transformation: try Transformation(parsing: "c_fill,w_120,h_60"),
+            TestImages.bytes("anim_chelsea_8frames.gif"),
+            transformation: try Transformation(parsing: "c_fill,w_120,h_60"),
             format: format)
         let info = try ImageInfo.probe(rendered.bytes)
         #expect(info.format == format)
@@ -41,7 +43,8 @@ import Testing
             TestImages.bytes("multipage_2pages.tif"), transformation: try Transformation(parsing: "pg_2"), format: .png)
         #expect(try ImageInfo.probe(page.bytes).pages == 1)
         let frame = try Renderer().render(
-            TestImages.bytes("anim_chelsea_8frames.gif"), transformation: try Transformation(parsing: "pg_3"), format: .gif)
+            TestImages.bytes("anim_chelsea_8frames.gif"), transformation: try Transformation(parsing: "pg_3"),
+            format: .gif)
         #expect(try ImageInfo.probe(frame.bytes).pages == 1)
     }
 
@@ -79,26 +82,35 @@ import Testing
 
     @Test func fAutoPicksFromAccept() throws {
         let t = try Transformation(parsing: "w_10,f_auto")
-        #expect(try FormatNegotiation.outputFormat(transformation: t, extension: "jpg", source: .jpeg, accept: "image/avif,image/webp,*/*") == .avif)
-        #expect(try FormatNegotiation.outputFormat(transformation: t, extension: "jpg", source: .jpeg, accept: "image/webp,*/*") == .webp)
-        #expect(try FormatNegotiation.outputFormat(transformation: t, extension: nil, source: .png, accept: "*/*") == .png)
-        #expect(try FormatNegotiation.outputFormat(transformation: t, extension: nil, source: .jpeg, accept: nil) == .jpeg)
+        #expect(
+            try FormatNegotiation.outputFormat(
+                transformation: t, extension: "jpg", source: .jpeg, accept: "image/avif,image/webp,*/*") == .avif)
+        #expect(
+            try FormatNegotiation.outputFormat(
+                transformation: t, extension: "jpg", source: .jpeg, accept: "image/webp,*/*") == .webp)
+        #expect(
+            try FormatNegotiation.outputFormat(transformation: t, extension: nil, source: .png, accept: "*/*") == .png)
+        #expect(
+            try FormatNegotiation.outputFormat(transformation: t, extension: nil, source: .jpeg, accept: nil) == .jpeg)
     }
 }
 
 @Suite struct LayerTests {
     @Test func imageOverlayIsSizedByItsOwnParametersAndPlacedByLayerApply() throws {
         let logo = try Renderer().render(
-            TestImages.bytes("photo_coffee.png"), transformation: try Transformation(parsing: "c_scale,w_10,h_10,e_negate"),
+            TestImages.bytes("photo_coffee.png"),
+            transformation: try Transformation(parsing: "c_scale,w_10,h_10,e_negate"),
             format: .png
         ).bytes
         let context = RenderContext(format: .png, layerSources: ["brand/logo": logo])
         let base = try Renderer().render(
-            TestImages.bytes("tiny_1x1.png"), transformation: try Transformation(parsing: "c_scale,w_100,h_100,b_white"),
+            TestImages.bytes("tiny_1x1.png"),
+            transformation: try Transformation(parsing: "c_scale,w_100,h_100,b_white"),
             context: context)
         let composed = try Renderer().render(
             base.bytes,
-            transformation: try Transformation(parsing: "l_brand:logo,w_20,h_20,c_scale/fl_layer_apply,g_south_east,x_5,y_5"),
+            transformation: try Transformation(
+                parsing: "l_brand:logo,w_20,h_20,c_scale/fl_layer_apply,g_south_east,x_5,y_5"),
             context: context)
         let decoded = try Decoded(composed.bytes)
         #expect((decoded.info.width, decoded.info.height) == (100, 100))
@@ -111,16 +123,20 @@ import Testing
     @Test func missingLayerIsATypedError() throws {
         #expect(throws: RenderError.layerNotFound("nope")) {
             try Renderer().render(
-                TestImages.bytes("photo_coffee.png"), transformation: try Transformation(parsing: "l_nope/fl_layer_apply"),
+                TestImages.bytes("photo_coffee.png"),
+                transformation: try Transformation(parsing: "l_nope/fl_layer_apply"),
                 format: .png)
         }
     }
 
     @Test func textLayerDrawsColouredText() throws {
         let canvas = try Renderer().render(
-            TestImages.bytes("photo_coffee.png"), transformation: try Transformation(parsing: "c_fill,w_300,h_100"), format: .png)
+            TestImages.bytes("photo_coffee.png"), transformation: try Transformation(parsing: "c_fill,w_300,h_100"),
+            format: .png)
         let texted = try Renderer().render(
-            canvas.bytes, transformation: try Transformation(parsing: "l_text:DejaVu%20Sans_40_bold:Hello,co_rgb:ff0000/fl_layer_apply,g_center"),
+            canvas.bytes,
+            transformation: try Transformation(
+                parsing: "l_text:DejaVu%20Sans_40_bold:Hello,co_rgb:ff0000/fl_layer_apply,g_center"),
             format: .png)
         let decoded = try Decoded(texted.bytes)
         #expect((decoded.info.width, decoded.info.height) == (300, 100))

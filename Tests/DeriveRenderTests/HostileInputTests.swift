@@ -29,10 +29,15 @@ import Testing
 
     @Test func truncatedJPEGIsATypedErrorAndTheRendererKeepsWorking() throws {
         let error = #expect(throws: RenderError.self) {
-            try renderer.render(TestImages.bytes("broken_truncated_half.jpg"), transformation: transformation, format: .jpeg)
+            try renderer.render(
+                TestImages.bytes("broken_truncated_half.jpg"), transformation: transformation, format: .jpeg)
         }
-        if case .corruptInput = error {} else { Issue.record("expected corruptInput, got \(String(describing: error))") }
-        let good = try renderer.render(TestImages.bytes("photo_coffee.png"), transformation: transformation, format: .jpeg)
+        if case .corruptInput = error {
+        } else {
+            Issue.record("expected corruptInput, got \(String(describing: error))")
+        }
+        let good = try renderer.render(
+            TestImages.bytes("photo_coffee.png"), transformation: transformation, format: .jpeg)
         #expect(good.width == 100)
     }
 }

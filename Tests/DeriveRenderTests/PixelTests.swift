@@ -105,7 +105,8 @@ import Testing
         "e_unsharp_mask", "e_brightness:40", "e_contrast:50", "e_saturation:-50", "e_hue:40", "e_gamma:50", "e_negate",
         "e_pixelate:8", "e_colorize:40,co_rgb:00ff00", "e_tint:50:blue", "e_vignette:50", "e_auto_contrast",
         "e_auto_brightness", "e_auto_color", "e_improve", "e_trim", "a_45", "a_-30", "a_hflip", "a_vflip", "a_90.hflip",
-        "o_50", "r_10:20:30:40", "ar_1:1,c_fill", "w_100,h_100,c_fill,g_xy_center,x_300,y_100", "c_crop,w_0.5,h_0.5,g_south_east",
+        "o_50", "r_10:20:30:40", "ar_1:1,c_fill", "w_100,h_100,c_fill,g_xy_center,x_300,y_100",
+        "c_crop,w_0.5,h_0.5,g_south_east",
         "c_crop,w_100,h_100,x_10,y_10", "c_thumb,w_80,h_80,g_auto", "c_fill,w_80,h_80,g_custom", "w_0.25,dpr_2.0",
     ])
     func everyEffectAndGeometryRenders(transformation: String) throws {

@@ -1,11 +1,13 @@
-@testable import DeriveRender
 import DeriveTransform
 import Testing
+
+@testable import DeriveRender
 
 @Suite struct RenderTests {
     let renderer = Renderer()
 
-    func render(_ image: String, _ transformation: String, as format: ImageFormat) throws -> (RenderedImage, ImageInfo) {
+    func render(_ image: String, _ transformation: String, as format: ImageFormat) throws -> (RenderedImage, ImageInfo)
+    {
         let rendered = try renderer.render(
             TestImages.bytes(image), transformation: try Transformation(parsing: transformation), format: format)
         return (rendered, try ImageInfo.probe(rendered.bytes))

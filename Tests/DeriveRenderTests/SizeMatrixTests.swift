@@ -25,11 +25,14 @@ import Testing
 
     enum Dimensions: String, CaseIterable { case both, widthOnly, heightOnly }
 
-    static let modes = ["scale", "fit", "limit", "mfit", "fill", "lfill", "fill_pad", "crop", "thumb", "pad", "lpad", "mpad"]
+    static let modes = [
+        "scale", "fit", "limit", "mfit", "fill", "lfill", "fill_pad", "crop", "thumb", "pad", "lpad", "mpad",
+    ]
 
     static var cases: [(String, String, Dimensions)] {
         modes.flatMap { mode in
-            ["larger", "smaller", "wider", "taller"].flatMap { source in Dimensions.allCases.map { (mode, source, $0) } }
+            ["larger", "smaller", "wider", "taller"].flatMap { source in Dimensions.allCases.map { (mode, source, $0) }
+            }
         }
     }
 
@@ -63,7 +66,8 @@ import Testing
         case ("lfill", .both):
             if w <= bw && h <= bh { return original }
             let cover = max(bw / w, bh / h)
-            return cover <= 1 ? (box.width, box.height) : (min(source.0, round(bw / cover)), min(source.1, round(bh / cover)))
+            return cover <= 1
+                ? (box.width, box.height) : (min(source.0, round(bw / cover)), min(source.1, round(bh / cover)))
         case ("crop", .both): return (min(box.width, source.0), min(box.height, source.1))
         case ("crop", .widthOnly): return (min(box.width, source.0), source.1)
         case ("crop", .heightOnly): return (source.0, min(box.height, source.1))

@@ -14,7 +14,8 @@ import Testing
         return [UInt8](FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)!)
     }
 
-    func withServer(_ body: @escaping @Sendable (Derive, any TestClientProtocol, URL) async throws -> Void) async throws {
+    func withServer(_ body: @escaping @Sendable (Derive, any TestClientProtocol, URL) async throws -> Void) async throws
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("derive-e2e-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let derive = try await Derive.open(Configuration(dataDirectory: directory))
@@ -50,7 +51,8 @@ import Testing
             try await derive.delete(publicID: "samples/kleiber")
             try await client.execute(uri: path, method: .get) { response in
                 #expect(response.status == .notFound)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: [String: String]]
+                let body =
+                    try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: [String: String]]
                 #expect(body?["error"]?["message"] == "resource not found: samples/kleiber")
             }
             #expect(try await derive.resource(publicID: "samples/kleiber") == nil)
@@ -65,7 +67,8 @@ import Testing
             try await derive.upload(Self.image("photo_coffee.png"), publicID: "coffee")
             try await client.execute(uri: "/demo/image/upload/c_fil,w_300/coffee.jpg", method: .get) { response in
                 #expect(response.status == .badRequest)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: [String: String]]
+                let body =
+                    try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: [String: String]]
                 let message = try #require(body?["error"]?["message"])
                 #expect(message.contains("fil"))
             }

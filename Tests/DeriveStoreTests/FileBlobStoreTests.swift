@@ -43,7 +43,8 @@ final class TemporaryDirectory {
         // holds every byte. Race a reader against many writers and check every observation.
         let directory = TemporaryDirectory()
         let store = try FileBlobStore(root: directory.url)
-        let payloads = (0..<40).map { seed in [UInt8]((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* (seed + 3)) }) }
+        let payloads = (0..<40).map { seed in [UInt8]((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* (seed + 3)) })
+        }
         let hashes = payloads.map(ContentHash.sha256Hex)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -64,7 +65,8 @@ final class TemporaryDirectory {
             }
             try await group.waitForAll()
         }
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.url.appendingPathComponent("tmp").path)
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: directory.url.appendingPathComponent("tmp").path)
         #expect(leftovers.isEmpty)
     }
 

@@ -9,7 +9,8 @@ import Testing
         try SQLiteCatalog(path: directory.url.appendingPathComponent("catalog.sqlite").path)
     }
 
-    func resource(_ id: String, version: Int = 100, blob: String = String(repeating: "a", count: 64)) -> ResourceRecord {
+    func resource(_ id: String, version: Int = 100, blob: String = String(repeating: "a", count: 64)) -> ResourceRecord
+    {
         ResourceRecord(
             key: ResourceKey(publicID: id), version: version, blob: blob, format: "jpg", width: 40, height: 30,
             bytes: 1234, createdAt: Date())
@@ -30,15 +31,19 @@ import Testing
         #expect(first.id == again.id)
         #expect(first.id.count == 32)
         #expect(try await catalog.derivatives(of: original.key).count == 1)
-        let found = try await catalog.derivative(original.key, version: original.version, transformation: "c_fill,h_2,w_3", format: "jpg")
+        let found = try await catalog.derivative(
+            original.key, version: original.version, transformation: "c_fill,h_2,w_3", format: "jpg")
         #expect(found?.blob == blob)
-        #expect(try await catalog.derivative(original.key, version: original.version, transformation: "c_fill,h_2,w_3", format: "png") == nil)
+        #expect(
+            try await catalog.derivative(
+                original.key, version: original.version, transformation: "c_fill,h_2,w_3", format: "png") == nil)
     }
 
     @Test func overwriteMakesAStrictlyNewerVersionAndDropsOldDerivatives() async throws {
         let catalog = try catalog()
         let original = try await catalog.saveResource(resource("cat", version: 500), overwrite: true).stored
-        _ = try await catalog.insertDerivative(derivative(of: original, "w_10", blob: String(repeating: "c", count: 64)))
+        _ = try await catalog.insertDerivative(
+            derivative(of: original, "w_10", blob: String(repeating: "c", count: 64)))
         let outcome = try await catalog.saveResource(
             resource("cat", version: 500, blob: String(repeating: "d", count: 64)), overwrite: true)
         #expect(outcome.stored.version == 501)

@@ -43,7 +43,11 @@ struct ASTGenerator {
         case 0: d = Double(int(0...100)) / 4
         case 1: d = Double(int(0...1_000_000)) / 1000
         case 2: d = Double.random(in: 0..<10, using: &rng)
-        case 3: d = pick([1e-7, 0.000015, 1e17, 123456789.125, 2.0, 0.1, 1e300, Double.leastNonzeroMagnitude, 1.7976931348623157e308])
+        case 3:
+            d = pick([
+                1e-7, 0.000015, 1e17, 123456789.125, 2.0, 0.1, 1e300, Double.leastNonzeroMagnitude,
+                1.7976931348623157e308,
+            ])
         default: d = Double(int(1...9)) / 10
         }
         return nonNegative || chance(0.5) ? d : -d

@@ -83,7 +83,9 @@ struct ComponentPlanner {
         case .relative(let factor): resolved = Double(dimension) * factor
         case .auto(let spec): resolved = Double(autoWidth(spec, fallback: dimension)) * dpr
         case .variable(let variable):
-            guard let found = state.variables[variable] else { throw unsupported("variable $\(variable) is not defined") }
+            guard let found = state.variables[variable] else {
+                throw unsupported("variable $\(variable) is not defined")
+            }
             resolved = found * dpr
         case .expression(let expression):
             resolved = try ExpressionEvaluator(state: state, component: number).number(expression) * dpr
@@ -102,7 +104,9 @@ struct ComponentPlanner {
         case .pixels(let count): return Int((Double(count) * dpr).rounded())
         case .relative(let factor): return Int((Double(dimension) * factor).rounded())
         case .variable(let variable):
-            guard let found = state.variables[variable] else { throw unsupported("variable $\(variable) is not defined") }
+            guard let found = state.variables[variable] else {
+                throw unsupported("variable $\(variable) is not defined")
+            }
             return Int(found.rounded())
         case .expression(let expression):
             return Int(try ExpressionEvaluator(state: state, component: number).number(expression).rounded())
@@ -125,7 +129,9 @@ struct ComponentPlanner {
         case .int(let number): return Double(number)
         case .decimal(let number): return number
         case .variable(let variable):
-            guard let found = state.variables[variable] else { throw unsupported("variable $\(variable) is not defined") }
+            guard let found = state.variables[variable] else {
+                throw unsupported("variable $\(variable) is not defined")
+            }
             return found
         case .expression(let expression):
             return try ExpressionEvaluator(state: state, component: number).number(expression)
@@ -199,7 +205,9 @@ struct ComponentPlanner {
             let degrees = try number(value, state: ImageState(width: 1, height: 1, hasAlpha: false))
             let normalized = degrees.truncatingRemainder(dividingBy: 360) + (degrees < 0 ? 360 : 0)
             if normalized == 0 { return [] }
-            if normalized.truncatingRemainder(dividingBy: 90) == 0 { return [.rotateQuarter(turns: Int(normalized) / 90)] }
+            if normalized.truncatingRemainder(dividingBy: 90) == 0 {
+                return [.rotateQuarter(turns: Int(normalized) / 90)]
+            }
             return [.rotate(degrees: normalized, background: background)]
         }
     }

@@ -58,7 +58,8 @@ enum EffectExecutor {
             return try StepExecutor.cast(try call("colourspace", ["in": .image(adjusted), "space": .string("srgb")]))
         case .hue(let degrees):
             let lch = try call("colourspace", ["in": .image(colour), "space": .string("lch")])
-            let adjusted = try call("linear", ["in": .image(lch), "a": .doubles([1, 1, 1]), "b": .doubles([0, 0, degrees])])
+            let adjusted = try call(
+                "linear", ["in": .image(lch), "a": .doubles([1, 1, 1]), "b": .doubles([0, 0, degrees])])
             return try StepExecutor.cast(try call("colourspace", ["in": .image(adjusted), "space": .string("srgb")]))
         case .gamma(let exponent):
             return try StepExecutor.cast(try call("gamma", ["in": .image(colour), "exponent": .double(exponent)]))
@@ -70,7 +71,8 @@ enum EffectExecutor {
             return try linear(colour, [1 - level], color.rgb.map { $0 * level })
         case .tint(let level, let color):
             let toned = try call(
-                "linear", ["in": .image(try gray(colour)), "a": .doubles(color.rgb.map { $0 / 255 * level }), "b": .doubles([0])])
+                "linear",
+                ["in": .image(try gray(colour)), "a": .doubles(color.rgb.map { $0 / 255 * level }), "b": .doubles([0])])
             let kept = try call("linear", ["in": .image(colour), "a": .doubles([1 - level]), "b": .doubles([0])])
             return try StepExecutor.cast(try call("add", ["left": .image(kept), "right": .image(toned)]))
         case .vignette(let strength):
@@ -91,15 +93,19 @@ enum EffectExecutor {
         guard width < colour.width || height < colour.height else { return cut }
         return try call(
             "embed",
-            ["in": .image(cut), "x": .int(0), "y": .int(0), "width": .int(colour.width), "height": .int(colour.height),
-             "extend": .string("copy")])
+            [
+                "in": .image(cut), "x": .int(0), "y": .int(0), "width": .int(colour.width),
+                "height": .int(colour.height),
+                "extend": .string("copy"),
+            ])
     }
 
     /// Stretches the 1st–99th percentile to 0–255, on luminance (one factor for all bands) or per band.
     private static func normalize(_ colour: VImage, perBand: Bool) throws(VipsError) -> VImage {
         func range(_ band: VImage) throws(VipsError) -> (Double, Double) {
             let low = try VipsCall.call("percent", ["in": .image(band), "percent": .double(1)], outputs: ["threshold"])
-            let high = try VipsCall.call("percent", ["in": .image(band), "percent": .double(99)], outputs: ["threshold"])
+            let high = try VipsCall.call(
+                "percent", ["in": .image(band), "percent": .double(99)], outputs: ["threshold"])
             return (low.number("threshold") ?? 0, high.number("threshold") ?? 255)
         }
         var a: [Double] = []

@@ -66,7 +66,8 @@ enum EffectParser {
         case "pixelate": return .pixelate(size: Int(try number(0, default: 5, 1...200)))
         case "colorize":
             return .colorize(
-                level: try number(0, default: 100, 0...100) / 100, color: try resolve(color, default: RGBA(128, 128, 128)))
+                level: try number(0, default: 100, 0...100) / 100,
+                color: try resolve(color, default: RGBA(128, 128, 128)))
         case "tint":
             let level = try number(0, default: 60, 0...100) / 100
             let tintColor: RGBA

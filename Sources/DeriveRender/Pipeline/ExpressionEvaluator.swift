@@ -1,5 +1,5 @@
-import Foundation
 import DeriveTransform
+import Foundation
 
 /// Evaluates Cloudinary arithmetic and conditions (`iw_mul_0.5_add_10`, `w_gt_1000_and_ar_lt_1.5`)
 /// against the current image.
@@ -55,7 +55,8 @@ struct ExpressionEvaluator {
             case "fc": return 0  // no face detector: no faces
             case "dpr": return 1
             default:
-                throw .unsupportedTransformation("component \(component): \"\(name)\" is not available in expressions here")
+                throw .unsupportedTransformation(
+                    "component \(component): \"\(name)\" is not available in expressions here")
             }
         case .string:
             // Only meaningful with `in`/`nin` over tags or context, which images rendered here do not carry.

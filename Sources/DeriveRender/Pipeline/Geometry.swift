@@ -16,7 +16,9 @@ struct SizeRequest {
 
 /// Cloudinary's crop and resize modes as steps (`cloudinary-api.md` section 3.4).
 enum Geometry {
-    static func steps(_ request: SizeRequest, from state: ImageState, component: Int) throws(RenderError) -> [RenderStep] {
+    static func steps(_ request: SizeRequest, from state: ImageState, component: Int) throws(RenderError)
+        -> [RenderStep]
+    {
         var request = request
         applyAspectRatio(&request, state: state)
         guard request.width != nil || request.height != nil else { return [] }
@@ -72,7 +74,8 @@ enum Geometry {
             return try cropRegion(region, request: request, from: current, component: component)
         case .imaggaCrop, .imaggaScale:
             throw .unsupportedTransformation(
-                "component \(component): c_\(request.mode.rawValue) needs the Imagga add-on, which Derive does not have")
+                "component \(component): c_\(request.mode.rawValue) needs the Imagga add-on, which Derive does not have"
+            )
         }
     }
 
@@ -105,7 +108,9 @@ enum Geometry {
         case (let width?, nil):
             return (width, request.ignoreAspectRatio ? current.height : max(1, Int((Double(width) / aspect).rounded())))
         case (nil, let height?):
-            return (request.ignoreAspectRatio ? current.width : max(1, Int((Double(height) * aspect).rounded())), height)
+            return (
+                request.ignoreAspectRatio ? current.width : max(1, Int((Double(height) * aspect).rounded())), height
+            )
         case (nil, nil): return current
         }
     }
@@ -117,7 +122,10 @@ enum Geometry {
     }
 
     private static func size(_ current: (width: Int, height: Int), _ factor: Double) -> (Int, Int) {
-        (max(1, Int((Double(current.width) * factor).rounded())), max(1, Int((Double(current.height) * factor).rounded())))
+        (
+            max(1, Int((Double(current.width) * factor).rounded())),
+            max(1, Int((Double(current.height) * factor).rounded()))
+        )
     }
 
     private static func resize(to size: (Int, Int), from current: (width: Int, height: Int)) -> [RenderStep] {
@@ -218,7 +226,8 @@ enum Geometry {
         case .ocrText?:
             throw .unsupportedTransformation("component \(component): text detection (g_ocr_text) is not available")
         case .liquid?:
-            throw .unsupportedTransformation("component \(component): g_liquid (content-aware scaling) is not available")
+            throw .unsupportedTransformation(
+                "component \(component): g_liquid (content-aware scaling) is not available")
         }
     }
 }

@@ -5,8 +5,10 @@ enum Masks {
         var mask = try StepExecutor.cast(
             try StepExecutor.call(
                 "linear",
-                ["in": .image(try StepExecutor.call("black", ["width": .int(width), "height": .int(height)])),
-                 "a": .doubles([0]), "b": .doubles([255])]))
+                [
+                    "in": .image(try StepExecutor.call("black", ["width": .int(width), "height": .int(height)])),
+                    "a": .doubles([0]), "b": .doubles([255]),
+                ]))
         for (corner, radius) in radii.enumerated() where radius > 0 {
             var tile = try cornerTile(radius)
             switch corner {
@@ -17,7 +19,8 @@ enum Masks {
             }
             let x = corner == 1 || corner == 2 ? width - radius : 0
             let y = corner >= 2 ? height - radius : 0
-            mask = try StepExecutor.call("insert", ["main": .image(mask), "sub": .image(tile), "x": .int(x), "y": .int(y)])
+            mask = try StepExecutor.call(
+                "insert", ["main": .image(mask), "sub": .image(tile), "x": .int(x), "y": .int(y)])
         }
         return mask
     }
@@ -28,7 +31,8 @@ enum Masks {
         let distance = try distanceFromPoint(width: radius, height: radius, cx: r, cy: r, scaleX: 1, scaleY: 1)
         // 255 inside the disc, 0 outside, a one-pixel ramp across the edge.
         return try StepExecutor.cast(
-            try StepExecutor.call("linear", ["in": .image(distance), "a": .doubles([-255]), "b": .doubles([(r + 0.5) * 255])]))
+            try StepExecutor.call(
+                "linear", ["in": .image(distance), "a": .doubles([-255]), "b": .doubles([(r + 0.5) * 255])]))
     }
 
     /// The inscribed ellipse.
@@ -36,7 +40,8 @@ enum Masks {
         let rx = Double(width) / 2
         let ry = Double(height) / 2
         // Normalised distance: 1 on the ellipse; the edge ramp is one pixel of the shorter radius.
-        let distance = try distanceFromPoint(width: width, height: height, cx: rx, cy: ry, scaleX: 1 / rx, scaleY: 1 / ry)
+        let distance = try distanceFromPoint(
+            width: width, height: height, cx: rx, cy: ry, scaleX: 1 / rx, scaleY: 1 / ry)
         let edge = min(rx, ry)
         return try StepExecutor.cast(
             try StepExecutor.call(
@@ -48,7 +53,8 @@ enum Masks {
         let rx = Double(width) / 2
         let ry = Double(height) / 2
         let distance = try distanceFromPoint(
-            width: width, height: height, cx: rx, cy: ry, scaleX: 1 / (rx * 2.squareRoot()), scaleY: 1 / (ry * 2.squareRoot()))
+            width: width, height: height, cx: rx, cy: ry, scaleX: 1 / (rx * 2.squareRoot()),
+            scaleY: 1 / (ry * 2.squareRoot()))
         let squared = try StepExecutor.call("multiply", ["left": .image(distance), "right": .image(distance)])
         return try StepExecutor.call("linear", ["in": .image(squared), "a": .doubles([-strength]), "b": .doubles([1])])
     }
@@ -60,11 +66,17 @@ enum Masks {
         let coordinates = try StepExecutor.call("xyz", ["width": .int(width), "height": .int(height)])
         let centred = try StepExecutor.call(
             "linear",
-            ["in": .image(coordinates), "a": .doubles([scaleX, scaleY]),
-             "b": .doubles([(0.5 - cx) * scaleX, (0.5 - cy) * scaleY])])
+            [
+                "in": .image(coordinates), "a": .doubles([scaleX, scaleY]),
+                "b": .doubles([(0.5 - cx) * scaleX, (0.5 - cy) * scaleY]),
+            ])
         let squares = try StepExecutor.call("multiply", ["left": .image(centred), "right": .image(centred)])
-        let sum = try StepExecutor.call("linear", ["in": .image(try StepExecutor.call("bandmean", ["in": .image(squares)])),
-                                                   "a": .doubles([2]), "b": .doubles([0])])
+        let sum = try StepExecutor.call(
+            "linear",
+            [
+                "in": .image(try StepExecutor.call("bandmean", ["in": .image(squares)])),
+                "a": .doubles([2]), "b": .doubles([0]),
+            ])
         return try StepExecutor.call("math2_const", ["in": .image(sum), "math2": .string("pow"), "c": .doubles([0.5])])
     }
 }

@@ -8,7 +8,8 @@ struct Pipeline {
     var limits: RenderLimits
     var context: RenderContext
 
-    func run(_ components: [TransformComponent], on start: Canvas, numberOffset: Int = 0) throws(RenderError) -> Canvas {
+    func run(_ components: [TransformComponent], on start: Canvas, numberOffset: Int = 0) throws(RenderError) -> Canvas
+    {
         var canvas = start
         var blocks: [Bool] = []
         var index = 0
@@ -44,12 +45,15 @@ struct Pipeline {
             if let source = component.overlay ?? component.underlay {
                 // The layer's own components run until the one that applies it; without one, the
                 // opening component both sizes and places the layer.
-                let apply = components[index...].firstIndex { $0.isLayerApply || $0.overlay != nil || $0.underlay != nil }
+                let apply = components[index...].firstIndex {
+                    $0.isLayerApply || $0.overlay != nil || $0.underlay != nil
+                }
                 let closing = apply.flatMap { components[$0].isLayerApply ? $0 : nil }
                 let layerComponents = [component] + (closing.map { Array(components[index..<$0]) } ?? [])
                 let placement = closing.map { components[$0] } ?? component
                 let layer = try renderLayer(source, layerComponents, base: canvas, number: number)
-                canvas = try composite(layer, onto: canvas, placement: placement, underlay: component.underlay != nil, number: number)
+                canvas = try composite(
+                    layer, onto: canvas, placement: placement, underlay: component.underlay != nil, number: number)
                 if let closing { index = closing + 1 }
                 continue
             }
@@ -94,7 +98,8 @@ struct Pipeline {
             case .customFunction:
                 throw .unsupportedTransformation("component \(number): custom functions (fn_) are not supported")
             case .zoom(let value) where value.doubleValue != 1:
-                throw .unsupportedTransformation("component \(number): z_ (zoom) needs face detection, which is not available")
+                throw .unsupportedTransformation(
+                    "component \(number): z_ (zoom) needs face detection, which is not available")
             case .colorSpace(let space) where !["srgb", "tinysrgb", "no_cmyk"].contains(space):
                 throw .unsupportedTransformation("component \(number): cs_\(space) is not supported (output is sRGB)")
             default: continue
@@ -170,18 +175,24 @@ struct Pipeline {
                 if underlay {
                     let placed = try StepExecutor.call(
                         "embed",
-                        ["in": .image(try StepExecutor.withAlpha(layer)), "x": .int(left), "y": .int(top),
-                         "width": .int(frame.width), "height": .int(frame.height), "extend": .string("background"),
-                         "background": .doubles([0, 0, 0, 0])])
+                        [
+                            "in": .image(try StepExecutor.withAlpha(layer)), "x": .int(left), "y": .int(top),
+                            "width": .int(frame.width), "height": .int(frame.height), "extend": .string("background"),
+                            "background": .doubles([0, 0, 0, 0]),
+                        ])
                     return try StepExecutor.call(
                         "composite2", ["base": .image(placed), "overlay": .image(frame), "mode": .string("over")])
                 }
                 let composed = try StepExecutor.call(
                     "composite2",
-                    ["base": .image(frame), "overlay": .image(layer), "mode": .string("over"), "x": .int(left), "y": .int(top)])
+                    [
+                        "base": .image(frame), "overlay": .image(layer), "mode": .string("over"), "x": .int(left),
+                        "y": .int(top),
+                    ])
                 // Over an opaque base the result is opaque: keep it three bands.
                 return frame.hasAlpha
-                    ? composed : try StepExecutor.call("extract_band", ["in": .image(composed), "band": .int(0), "n": .int(3)])
+                    ? composed
+                    : try StepExecutor.call("extract_band", ["in": .image(composed), "band": .int(0), "n": .int(3)])
             }
         }
     }

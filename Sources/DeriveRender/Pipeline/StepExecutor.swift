@@ -16,7 +16,10 @@ enum StepExecutor {
         case .smartCrop(let width, let height):
             return try call(
                 "smartcrop",
-                ["input": .image(image), "width": .int(width), "height": .int(height), "interesting": .string("attention")])
+                [
+                    "input": .image(image), "width": .int(width), "height": .int(height),
+                    "interesting": .string("attention"),
+                ])
         case .crop(let x, let y, let width, let height):
             return try extract(image, x: x, y: y, width: width, height: height)
         case .embed(let x, let y, let width, let height, let background):
@@ -36,11 +39,13 @@ enum StepExecutor {
                 "rotate",
                 ["in": .image(base), "angle": .double(degrees), "background": .doubles(fill(background, for: base))])
         case .flip(let horizontal):
-            return try call("flip", ["in": .image(image), "direction": .string(horizontal ? "horizontal" : "vertical")])
+            return try call(
+                "flip", ["in": .image(image), "direction": .string(horizontal ? "horizontal" : "vertical")])
         case .effect(let effect):
             return try EffectExecutor.apply(effect, to: image)
         case .roundCorners(let radii):
-            return try applyMask(Masks.roundedCorners(width: image.width, height: image.height, radii: radii), to: image)
+            return try applyMask(
+                Masks.roundedCorners(width: image.width, height: image.height, radii: radii), to: image)
         case .ellipse:
             return try applyMask(Masks.ellipse(width: image.width, height: image.height), to: image)
         case .border(let width, let color):
@@ -54,7 +59,8 @@ enum StepExecutor {
                 ])
         case .opacity(let factor):
             let base = try withAlpha(image)
-            return try cast(try call("linear", ["in": .image(base), "a": .doubles([1, 1, 1, factor]), "b": .doubles([0])]))
+            return try cast(
+                try call("linear", ["in": .image(base), "a": .doubles([1, 1, 1, factor]), "b": .doubles([0])]))
         case .flatten(let color):
             guard image.hasAlpha else { return image }
             return try call("flatten", ["in": .image(image), "background": .doubles(color.rgb)])
@@ -62,13 +68,17 @@ enum StepExecutor {
             let corner = try call("getpoint", ["in": .image(image), "x": .int(0), "y": .int(0)], output: "out-array")
             let found = try VipsCall.call(
                 "find_trim",
-                ["in": .image(image), "threshold": .double(threshold), "background": .doubles(corner.array("out-array") ?? [255])],
+                [
+                    "in": .image(image), "threshold": .double(threshold),
+                    "background": .doubles(corner.array("out-array") ?? [255]),
+                ],
                 outputs: ["left", "top", "width", "height"])
             let width = Int(found.number("width") ?? 0)
             let height = Int(found.number("height") ?? 0)
             guard width > 0, height > 0 else { return image }  // a uniform image: nothing to keep but itself
             return try extract(
-                image, x: Int(found.number("left") ?? 0), y: Int(found.number("top") ?? 0), width: width, height: height)
+                image, x: Int(found.number("left") ?? 0), y: Int(found.number("top") ?? 0), width: width, height: height
+            )
         }
     }
 
@@ -78,7 +88,8 @@ enum StepExecutor {
         try VipsCall.call(name, arguments).image()
     }
 
-    static func call(_ name: String, _ arguments: [String: VipsValue], output: String) throws(VipsError) -> VipsOutputs {
+    static func call(_ name: String, _ arguments: [String: VipsValue], output: String) throws(VipsError) -> VipsOutputs
+    {
         try VipsCall.call(name, arguments, outputs: [output])
     }
 
@@ -115,7 +126,8 @@ enum StepExecutor {
         let colour = try call("extract_band", ["in": .image(base), "band": .int(0), "n": .int(base.bands - 1)])
         let alpha = try call("extract_band", ["in": .image(base), "band": .int(base.bands - 1)])
         let product = try call("multiply", ["left": .image(alpha), "right": .image(mask)])
-        let scaled = try cast(try call("linear", ["in": .image(product), "a": .doubles([1.0 / 255]), "b": .doubles([0])]))
+        let scaled = try cast(
+            try call("linear", ["in": .image(product), "a": .doubles([1.0 / 255]), "b": .doubles([0])]))
         return try call("bandjoin", ["in": .images([colour, scaled])])
     }
 }

@@ -1,5 +1,6 @@
-import Foundation
 import CVips
+import Foundation
+import Synchronization
 
 /// Process-wide libvips start-up and server settings.
 ///
@@ -21,29 +22,49 @@ public enum VipsRuntime {
     }()
 
     /// `vips_init` loads every module in libvips' module directory (on Debian: PDF via poppler,
-    /// ImageMagick, OpenSlide, JPEG XL, HEIF), about 20 ms and tens of MB per process. Derive blocks
-    /// all their loaders except HEIF/AVIF, so by default it starts libvips with an unused `VIPSHOME`
-    /// (no module directory is found) and then loads only the modules named in
-    /// `DERIVE_VIPS_MODULES` (default `heif`; `all` keeps libvips' own behaviour, as does a `VIPSHOME`
-    /// set by the user).
-    private static func initialiseWithChosenModules() -> Bool {
+    /// ImageMagick, OpenSlide, JPEG XL, HEIF with its codecs): about 20 ms and tens of MB per process.
+    /// Derive blocks all of their loaders except HEIF/AVIF, so it starts libvips with an unused
+    /// `VIPSHOME` (no module directory is found) and loads the HEIF module only when an AVIF/HEIC
+    /// image is read or written (`require(module:)`). `DERIVE_VIPS_MODULES=all` keeps libvips' own
+    /// behaviour, as does a `VIPSHOME` set by the user; a comma list preloads those modules.
+    private static let moduleDirectory: String? = {
         let environment = ProcessInfo.processInfo.environment
-        let wanted = environment["DERIVE_VIPS_MODULES"] ?? "heif"
-        guard wanted != "all", environment["VIPSHOME"] == nil, let guessed = vips_guess_libdir("derive", "VIPSHOME")
-        else { return vips_init("derive") == 0 }
-        let moduleDirectory = "\(String(cString: guessed))/vips-modules-\(vips_version(0)).\(vips_version(1))"
+        guard environment["DERIVE_VIPS_MODULES"] != "all", environment["VIPSHOME"] == nil,
+            let libdir = vips_guess_libdir("derive", "VIPSHOME")
+        else { return nil }
+        return "\(String(cString: libdir))/vips-modules-\(vips_version(0)).\(vips_version(1))"
+    }()
+
+    private static let loadedModules = Mutex<Set<String>>([])
+
+    private static func initialiseWithChosenModules() -> Bool {
+        guard moduleDirectory != nil else { return vips_init("derive") == 0 }
         // Called once, lazily, before any render thread exists.
         setenv("VIPSHOME", "/nonexistent/derive-vips-home", 1)
         let status = vips_init("derive")
         unsetenv("VIPSHOME")
         guard status == 0 else { return false }
-        for name in wanted.split(separator: ",") where !name.isEmpty {
-            let path = "\(moduleDirectory)/vips-\(name).so"
+        let preload = ProcessInfo.processInfo.environment["DERIVE_VIPS_MODULES"] ?? ""
+        for name in preload.split(separator: ",") where !name.isEmpty { load(String(name)) }
+        return true
+    }
+
+    /// Makes sure an optional libvips module (`heif`) is loaded; a no-op when libvips loaded its
+    /// modules itself.
+    public static func require(module name: String) {
+        guard (try? start()) != nil, moduleDirectory != nil else { return }
+        load(name)
+    }
+
+    private static func load(_ name: String) {
+        guard let directory = moduleDirectory else { return }
+        loadedModules.withLock { loaded in
+            guard loaded.insert(name).inserted else { return }
+            let path = "\(directory)/vips-\(name).so"
             guard FileManager.default.fileExists(atPath: path), let module = g_module_open(path, G_MODULE_BIND_LAZY)
-            else { continue }
+            else { return }
             g_module_make_resident(module)  // its types stay registered for the life of the process
         }
-        return true
     }
 
     /// Starts libvips if needed; cheap after the first call.
