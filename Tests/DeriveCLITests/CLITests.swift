@@ -100,7 +100,8 @@ struct CLI {
 
     @Test func avifInputIsReadInAFreshProcess() throws {
         // The HEIF module is loaded on first use; a new process must still recognise AVIF input.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("derive-avif-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "derive-avif-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let avif = directory.appendingPathComponent("in.avif").path
