@@ -87,17 +87,10 @@ public struct DerivativeRecord: Sendable, Hashable, Codable {
         key: ResourceKey, version: Int, transformation: String, format: String, blob: String, bytes: Int,
         width: Int, height: Int, renderer: String, createdAt: Date
     ) {
-        self.id = Self.id(key: key, version: version, transformation: transformation, format: format)
-        self.key = key
-        self.version = version
-        self.transformation = transformation
-        self.format = format
-        self.blob = blob
-        self.bytes = bytes
-        self.width = width
-        self.height = height
-        self.renderer = renderer
-        self.createdAt = createdAt
+        self.init(
+            id: Self.id(key: key, version: version, transformation: transformation, format: format), key: key,
+            version: version, transformation: transformation, format: format, blob: blob, bytes: bytes, width: width,
+            height: height, renderer: renderer, createdAt: createdAt)
     }
 
     /// A row read back from the catalog, with its stored id (no hashing).

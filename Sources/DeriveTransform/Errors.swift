@@ -49,7 +49,7 @@ public struct TransformationError: Error, Sendable, Hashable, CustomStringConver
 }
 
 /// Did-you-mean suggestions based on edit distance.
-enum Suggestions {
+public enum Suggestions {
     /// The closest candidate to `word` (case-insensitive), or nil when nothing is close enough.
     /// Ties prefer the candidate sharing the longest prefix, then the earlier candidate.
     static func closest<C: Sequence>(to word: String, in candidates: C) -> String? where C.Element == String {
@@ -74,7 +74,7 @@ enum Suggestions {
     }
 
     /// `" — did you mean \"x\"?"` or the empty string.
-    static func hint<C: Sequence>(for word: String, in candidates: C) -> String where C.Element == String {
+    public static func hint<C: Sequence>(for word: String, in candidates: C) -> String where C.Element == String {
         guard let s = closest(to: word, in: candidates) else { return "" }
         return " — did you mean \"\(s)\"?"
     }

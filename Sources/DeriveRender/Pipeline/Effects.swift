@@ -81,7 +81,7 @@ enum EffectParser {
         case "auto_contrast", "auto_brightness", "improve": return .normalize(perBand: false)
         case "auto_color": return .normalize(perBand: true)
         default:
-            let hint = Suggest.closest(effect.name, among: known).map { " — did you mean \"\($0)\"?" } ?? ""
+            let hint = Suggestions.hint(for: effect.name, in: known)
             throw .unsupportedTransformation("component \(component): unknown effect \"\(effect.name)\"\(hint)")
         }
     }
@@ -106,26 +106,5 @@ enum Colors {
         if text.hasPrefix("rgb:") { return rgba(.rgb(String(text.dropFirst(4)))) }
         if text.hasPrefix("#") { return rgba(.rgb(String(text.dropFirst()))) }
         return rgba(.named(text))
-    }
-}
-
-/// Near-miss suggestions by edit distance.
-enum Suggest {
-    static func closest(_ word: String, among candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, distance(Array(word.utf8), Array($0.utf8))) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return nil }
-        return best.0
-    }
-
-    static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
