@@ -15,6 +15,15 @@ import Testing
         #expect((info.width, info.height, info.pages) == (90, 60, 1))
     }
 
+    @Test func libvipsStartsWithoutItsOptionalModulesAndLoadsHEIFOnDemand() throws {
+        try VipsRuntime.start()
+        // JPEG XL, PDF and ImageMagick loaders are never needed: their modules must not be loaded.
+        #expect(!VipsRuntime.hasOperation("jxlload"))
+        #expect(!VipsRuntime.hasOperation("magickload"))
+        VipsRuntime.require(module: "heif")
+        #expect(VipsRuntime.hasOperation("heifload"))
+    }
+
     @Test func heicIsWrittenWhenThisLibvipsCanOrRefusedClearly() throws {
         do {
             let rendered = try Renderer().render(

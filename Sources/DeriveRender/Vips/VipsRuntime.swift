@@ -30,10 +30,38 @@ public enum VipsRuntime {
     private static let moduleDirectory: String? = {
         let environment = ProcessInfo.processInfo.environment
         guard environment["DERIVE_VIPS_MODULES"] != "all", environment["VIPSHOME"] == nil,
-            let libdir = vips_guess_libdir("derive", "VIPSHOME")
+            let library = libvipsPath
         else { return nil }
-        return "\(String(cString: libdir))/vips-modules-\(vips_version(0)).\(vips_version(1))"
+        // Not `vips_guess_libdir`: libvips caches its first answer, and `vips_init` would then find
+        // the real module directory despite the unused `VIPSHOME`.
+        let directory = URL(fileURLWithPath: library).deletingLastPathComponent().path
+        let modules = "\(directory)/vips-modules-\(vips_version(0)).\(vips_version(1))"
+        return FileManager.default.fileExists(atPath: modules) ? modules : nil
     }()
+
+    /// The file libvips was loaded from, e.g. `/usr/lib/x86_64-linux-gnu/libvips.so.42.16.1`, read from
+    /// the process' memory map (Linux; elsewhere libvips loads its modules itself).
+    private static var libvipsPath: String? {
+        // Read line by line: /proc files report size 0, so whole-file readers see them as empty.
+        guard let file = fopen("/proc/self/maps", "r") else { return nil }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let slash = text.firstIndex(of: "/") else { continue }
+            let path = text[slash...]
+            if path.split(separator: "/").last?.hasPrefix("libvips.so") == true { return String(path) }
+        }
+        return nil
+    }
+
+    /// Whether libvips has an operation by nickname, e.g. `jxlload` (false until its module loads).
+    public static func hasOperation(_ nickname: String) -> Bool {
+        guard (try? start()) != nil else { return false }
+        return vips_type_find("VipsOperation", nickname) != 0
+    }
 
     private static let loadedModules = Mutex<Set<String>>([])
 
