@@ -7,6 +7,7 @@
 //   swift package --allow-writing-to-package-directory benchmark --target TransformBenchmarks
 //   swift package --allow-writing-to-package-directory benchmark --target LifecycleBenchmarks
 //   swift build -c release --product RenderLoop && python3 compare_render.py
+//   swift build -c release --product DeleteLoop && .build/release/DeleteLoop 20000
 //
 // See ../BENCHMARKS.md for what each one measures and the latest numbers.
 import PackageDescription
@@ -53,9 +54,26 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Derive", package: derive),
                 .product(name: "DeriveStore", package: derive),
+                "LifecycleFixtures",
             ],
             path: "Benchmarks/LifecycleBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .target(
+            name: "LifecycleFixtures",
+            dependencies: [
+                .product(name: "Derive", package: derive),
+                .product(name: "DeriveStore", package: derive),
+            ],
+            path: "Sources/LifecycleFixtures",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The bulk delete alone, timed and printed, for profiling: `perf record -g -- DeleteLoop 20000`.
+        .executableTarget(
+            name: "DeleteLoop",
+            dependencies: ["LifecycleFixtures", .product(name: "Derive", package: derive)],
+            path: "Sources/DeleteLoop",
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // A plain loop for compare_render.py: renders one image N times in-process and prints JSON.
         .executableTarget(

@@ -21,6 +21,8 @@ public struct GarbageCollectionReport: Sendable, Hashable, Codable {
     public var restoredBlobs = 0
     /// Events pruned (`LifecycleConfiguration.eventRetention`).
     public var eventsPruned = 0
+    /// Catalog lookup entries of deleted rows removed (upkeep bulk deletes defer).
+    public var staleLookupEntriesRemoved = 0
     /// The unreferenced hashes (listed in a dry run).
     public var candidates: [String] = []
 }
@@ -98,6 +100,7 @@ extension Derive {
         }
         report.incompleteWritesRemoved = recovery.incompleteRemoved
         report.restoredBlobs = recovery.restored.count
+        report.staleLookupEntriesRemoved = try await storing { try await catalog.compactLookups() }
         if let retention = configuration.lifecycle.eventRetention {
             report.eventsPruned = try await pruneDeliveredEvents(olderThan: retention)
         }

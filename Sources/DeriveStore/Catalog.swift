@@ -64,6 +64,10 @@ public protocol Catalog: Sendable {
     func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError)
         -> [DerivativeRecord]
 
+    /// Finishes index upkeep the delete path defers (SQLite: stale lookup entries); garbage
+    /// collection calls it. Returns the stale entries removed; 0 where nothing is deferred.
+    func compactLookups() async throws(StoreError) -> Int
+
     // MARK: Tags
 
     /// Applies a tag command to the originals of `keys` (and, for `setExclusive`, to every other

@@ -70,9 +70,8 @@ extension SQLiteCatalog {
             let groups = try Self.deleteDerivatives(
                 db,
                 chunks: Self.chunks(Array(Set(ids))).map { chunk in
-                    let list = Self.placeholders(chunk.count)
-                    return (
-                        "id_key IN (\(list)) AND id IN (\(list))",
+                    (
+                        Self.derivativesByIDs(chunk.count),
                         StatementArguments(chunk.map(lookupKey)) + StatementArguments(chunk)
                     )
                 })
@@ -89,9 +88,10 @@ extension SQLiteCatalog {
         var rows: [Row] = []
         for (condition, arguments) in chunks {
             rows += try Row.fetchAll(
-                db, sql: "DELETE FROM derivatives WHERE \(condition) RETURNING \(derivativeColumns)",
+                db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING \(derivativeColumns)",
                 arguments: arguments)
         }
+        try noteStaleLookups(db, deleted: rows.count)
         let owners = try fetchResources(db, rowIDs: rows.map { $0[1] })
         var grouped: [Int64: [DerivativeRecord]] = [:]
         for row in rows {
@@ -219,7 +219,7 @@ extension SQLiteCatalog {
             db, sql: "SELECT derivative FROM derivative_names WHERE name = ?", arguments: [name])
         return try deleteDerivatives(
             db,
-            chunks: chunks(seqs).map { ("seq IN (\(placeholders($0.count)))", StatementArguments($0)) })
+            chunks: chunks(seqs).map { ("d.seq IN (\(placeholders($0.count)))", StatementArguments($0)) })
     }
 
     static func named(from row: Row) -> NamedTransformationRecord {

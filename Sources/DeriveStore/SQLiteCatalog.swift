@@ -130,13 +130,12 @@ public final class SQLiteCatalog: Catalog {
             var found: [String: DerivativeRecord] = [:]
             let columns = Self.derivativeColumns.split(separator: ", ").map { "d." + $0 }.joined(separator: ", ")
             for chunk in Self.chunks(Array(Set(ids))) {
-                let list = Self.placeholders(chunk.count)
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT \(columns), r.resource_type, r.type, r.public_id
                         FROM derivatives d JOIN resources r ON r.id = d.resource_id
-                        WHERE d.id_key IN (\(list)) AND d.id IN (\(list))
+                        WHERE \(Self.derivativesByIDs(chunk.count))
                         """,
                     arguments: StatementArguments(chunk.map(lookupKey)) + StatementArguments(chunk))
                 for row in rows {
@@ -151,8 +150,9 @@ public final class SQLiteCatalog: Catalog {
 
     // MARK: - Blobs
     //
-    // Rows find blobs through `blob_key` (the hash's first 8 bytes as an integer, indexed) and then
-    // compare the full hash, so a key collision costs a row compare, never a wrong answer.
+    // Rows find blobs through `blob_key` (the hash's first 8 bytes as an integer; indexed for
+    // originals, through `derivative_blobs` for derivatives) and then compare the full hash, so a
+    // key collision or a stale entry costs a row compare, never a wrong answer.
 
     public func isReferenced(_ hash: String) async throws(StoreError) -> Bool {
         try await read { db in
@@ -160,7 +160,7 @@ public final class SQLiteCatalog: Catalog {
                 db,
                 sql: """
                     SELECT EXISTS (SELECT 1 FROM resources WHERE blob_key = ? AND blob = ?)
-                        OR EXISTS (SELECT 1 FROM derivatives WHERE blob_key = ? AND blob = ?)
+                        OR EXISTS (SELECT 1 FROM derivatives d WHERE \(Self.derivativeByBlob))
                     """,
                 arguments: [lookupKey(hash), hash, lookupKey(hash), hash]) ?? false
         }
@@ -178,7 +178,8 @@ public final class SQLiteCatalog: Catalog {
                     db,
                     sql: """
                         SELECT blob FROM resources WHERE blob_key IN (\(list))
-                        UNION SELECT blob FROM derivatives WHERE blob_key IN (\(list))
+                        UNION SELECT blob FROM derivatives
+                            WHERE seq IN (SELECT seq FROM derivative_blobs WHERE blob_key IN (\(list)))
                         """,
                     arguments: StatementArguments(keys + keys))
                 found.formUnion(rows)
@@ -193,22 +194,28 @@ public final class SQLiteCatalog: Catalog {
         let limit = max(1, limit)
         return try await read { db in
             let after = cursor.map(lookupKey) ?? Int64.min
-            let condition = cursor == nil ? "blob_key >= ?" : "blob_key > ?"
+            let condition = cursor == nil ? "x.blob_key >= ?" : "x.blob_key > ?"
             var merged: [Int64: Set<String>] = [:]
             var cut: Int64?
-            for table in ["resources", "derivatives"] {
+            // (blob_key, blob) in key order; derivatives through their lookup table, where the join
+            // drops stale entries (their row is gone or now has another key).
+            let sources = [
+                "resources x",
+                "derivative_blobs x JOIN derivatives d ON d.seq = x.seq AND d.blob_key = x.blob_key",
+            ]
+            for source in sources {
                 let rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT blob_key, blob FROM \(table) WHERE \(condition) ORDER BY blob_key LIMIT ?",
+                    sql: "SELECT x.blob_key, blob FROM \(source) WHERE \(condition) ORDER BY x.blob_key LIMIT ?",
                     arguments: [after, limit])
                 for row in rows { merged[row[0], default: []].insert(row[1]) }
                 if rows.count == limit, let last = rows.last?[0] as Int64? { cut = min(cut ?? last, last) }
             }
             if let cut {
                 merged = merged.filter { $0.key <= cut }
-                for table in ["resources", "derivatives"] {
+                for source in sources {
                     let rest = try String.fetchAll(
-                        db, sql: "SELECT blob FROM \(table) WHERE blob_key = ?", arguments: [cut])
+                        db, sql: "SELECT blob FROM \(source) WHERE x.blob_key = ?", arguments: [cut])
                     merged[cut, default: []].formUnion(rest)
                 }
             }
@@ -223,7 +230,7 @@ public final class SQLiteCatalog: Catalog {
                 arguments: [lookupKey(hash), hash]
             ).map { ResourceKey(resourceType: $0[0], type: $0[1], publicID: $0[2]) }
             let derivatives = try String.fetchAll(
-                db, sql: "SELECT id FROM derivatives WHERE blob_key = ? AND blob = ?",
+                db, sql: "SELECT d.id FROM derivatives d WHERE \(Self.derivativeByBlob)",
                 arguments: [lookupKey(hash), hash])
             return BlobReferences(resources: resources, derivatives: derivatives)
         }

@@ -63,13 +63,15 @@ extension SQLiteCatalog {
             record.blob, lookupKey(record.blob), record.bytes, record.width, record.height, record.renderer,
             record.createdAt.timeIntervalSince1970,
         ])
-        return db.lastInsertedRowID
+        let seq = db.lastInsertedRowID
+        try insertLookups(db, id: record.id, blob: record.blob, seq: seq)
+        return seq
     }
 
-    /// A derivative's row (``derivativeColumns``) by id, through the `id_key` index.
+    /// A derivative's row (``derivativeColumns``) by id, through `derivative_ids`.
     static func fetchDerivative(_ db: Database, id: String) throws -> Row? {
         try Row.fetchOne(
-            db, sql: "SELECT \(derivativeColumns) FROM derivatives WHERE id_key = ? AND id = ?",
+            db, sql: "SELECT \(derivativeColumns) FROM derivatives d WHERE \(derivativeByID)",
             arguments: [lookupKey(id), id])
     }
 
@@ -122,7 +124,9 @@ extension SQLiteCatalog {
         _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey]
     ) throws -> [DerivativeRecord] {
         let rows = try Row.fetchAll(
-            db, sql: "DELETE FROM derivatives WHERE \(condition) RETURNING \(derivativeColumns)", arguments: arguments)
+            db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING \(derivativeColumns)",
+            arguments: arguments)
+        try noteStaleLookups(db, deleted: rows.count)
         var records: [DerivativeRecord] = []
         records.reserveCapacity(rows.count)
         for row in rows {

@@ -126,7 +126,8 @@ struct GC: AsyncParsableCommand {
         } else {
             print(
                 "removed \(report.reclaimedBlobs) blobs, \(report.incompleteWritesRemoved) interrupted writes; "
-                    + "restored \(report.restoredBlobs); pruned \(report.eventsPruned) events")
+                    + "restored \(report.restoredBlobs); pruned \(report.eventsPruned) events; "
+                    + "removed \(report.staleLookupEntriesRemoved) stale catalog lookup entries")
         }
     }
 }
