@@ -150,7 +150,7 @@ extension Derive {
                 resourceType: options.resourceType, type: options.type, selection, after: options.cursor, limit: limit)
         }
         let deletions = try await deleteBatch(
-            batch.resources.map(\.key), planned: batch.resources, options: options, operation: .deleteResources)
+            batch.keys, planned: nil, options: options, operation: .deleteResources)
         return DeleteResult(
             outcomes: deletions.filter { $0.resource != nil }.map(Self.outcome), partial: batch.nextCursor != nil,
             nextCursor: batch.nextCursor)

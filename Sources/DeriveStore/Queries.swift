@@ -65,12 +65,13 @@ public enum ResourceSelection: Sendable, Hashable {
 
 /// A batch of originals chosen for a bulk operation, and where the next batch starts.
 public struct ResourceBatch: Sendable, Hashable {
-    public var resources: [ResourceRecord]
+    /// The originals of the batch, in walk order.
+    public var keys: [ResourceKey]
     /// nil when this batch is the last.
     public var nextCursor: String?
 
-    public init(resources: [ResourceRecord], nextCursor: String?) {
-        self.resources = resources
+    public init(keys: [ResourceKey], nextCursor: String?) {
+        self.keys = keys
         self.nextCursor = nextCursor
     }
 }

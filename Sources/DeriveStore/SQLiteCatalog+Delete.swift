@@ -11,7 +11,7 @@ extension SQLiteCatalog {
             let found = try Self.fetchResources(db, keys)
             let ids = found.values.map(\.id)
             let keyByID = Dictionary(uniqueKeysWithValues: found.values.map { ($0.id, $0.record.key) })
-            var removed: [DerivativeRecord] = []
+            var removed: [Int64: [DerivativeRecord]] = [:]
             for chunk in Self.chunks(ids) {
                 let list = "resource_id IN (\(Self.placeholders(chunk.count)))"
                 if let filter {
@@ -22,12 +22,18 @@ extension SQLiteCatalog {
                             condition += " AND format = ?"
                             arguments += [format]
                         }
-                        removed += try Self.deleteDerivatives(
-                            db, where: condition, arguments: arguments, keys: keyByID)
+                        try Self.deleteDerivatives(
+                            db, where: condition, arguments: arguments, keys: keyByID, into: &removed)
                     }
                 } else {
-                    removed += try Self.deleteDerivatives(
-                        db, where: list, arguments: StatementArguments(chunk), keys: keyByID)
+                    try Self.deleteDerivatives(
+                        db, where: list, arguments: StatementArguments(chunk), keys: keyByID, into: &removed)
+                }
+            }
+            if let filter, filter.count > 1 {
+                // Several filters each append in seq order; keep each original's list in creation order.
+                for owner in removed.keys {
+                    removed[owner]!.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
                 }
             }
             let deleteOriginals = !keepOriginal && filter == nil
@@ -38,16 +44,15 @@ extension SQLiteCatalog {
                         arguments: StatementArguments(chunk))
                 }
             }
-            let byKey = Dictionary(grouping: removed, by: \.key)
             var changes: [LifecycleChange] = []
             var outcomes: [ResourceDeletion] = []
             var seen = Set<ResourceKey>()
             for key in keys where seen.insert(key).inserted {
-                guard let (_, record) = found[key] else {
+                guard let (id, record) = found[key] else {
                     outcomes.append(ResourceDeletion(key: key, resource: nil, originalDeleted: false, derivatives: []))
                     continue
                 }
-                let derivatives = byKey[key] ?? []
+                let derivatives = removed[id] ?? []
                 if deleteOriginals {
                     changes.append(.deleted(record, derivatives: derivatives))
                 } else if !derivatives.isEmpty {

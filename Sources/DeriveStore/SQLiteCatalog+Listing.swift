@@ -81,7 +81,8 @@ extension SQLiteCatalog {
         let position = try cursor.map(CatalogCursor.decode)
         let limit = max(1, limit)
         return try await read { db in
-            var sql = Self.resourceSelect
+            // Keys only: the delete that follows reads each original again inside its transaction.
+            var sql = "SELECT r.id, r.resource_type, r.type, r.public_id FROM resources r"
             var arguments: [(any DatabaseValueConvertible)?] = []
             let kind: Character
             let fields: [String]
@@ -103,13 +104,15 @@ extension SQLiteCatalog {
             case .all:
                 // Storage (row id) order: a batch is physically clustered, so a delete-all dirties
                 // few pages. Linear overall even when the scope is rare: each batch scans on from
-                // where the previous one stopped.
+                // where the previous one stopped. The unary `+` keeps the planner off the UNIQUE
+                // index: without statistics it would read every remaining original through it and
+                // sort them by row id, making each batch O(remaining) and a delete-all quadratic.
                 kind = "a"
                 fields = ["id"]
-                sql += " WHERE r.resource_type = ?"
+                sql += " WHERE +r.resource_type = ?"
                 arguments.append(resourceType)
                 if let type {
-                    sql += " AND r.type = ?"
+                    sql += " AND +r.type = ?"
                     arguments.append(type)
                 }
                 if let position {
@@ -145,7 +148,8 @@ extension SQLiteCatalog {
             if rows.count > limit, let last = batch.last {
                 next = CatalogCursor(kind: kind, fields: fields.map { Self.cursorField(last, $0) }).encoded
             }
-            return ResourceBatch(resources: batch.map(Self.resourceRecord), nextCursor: next)
+            return ResourceBatch(
+                keys: batch.map { ResourceKey(resourceType: $0[1], type: $0[2], publicID: $0[3]) }, nextCursor: next)
         }
     }
 

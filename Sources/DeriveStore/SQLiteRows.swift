@@ -123,18 +123,34 @@ extension SQLiteCatalog {
     static func deleteDerivatives(
         _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey]
     ) throws -> [DerivativeRecord] {
-        let rows = try Row.fetchAll(
-            db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING \(derivativeColumns)",
+        var byOwner: [Int64: [DerivativeRecord]] = [:]
+        try deleteDerivatives(db, where: condition, arguments: arguments, keys: keys, into: &byOwner)
+        return byOwner.values.flatMap { $0 }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    /// Deletes the derivatives matching `condition` and appends them to `byOwner` (original's row
+    /// id → derivatives in creation order, i.e. `seq` order), keyed with `keys`. Bulk deletes run
+    /// through here: rows are decoded straight from the statement, without copies.
+    static func deleteDerivatives(
+        _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey],
+        into byOwner: inout [Int64: [DerivativeRecord]]
+    ) throws {
+        let cursor = try Row.fetchCursor(
+            db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING seq, \(derivativeColumns)",
             arguments: arguments)
-        try noteStaleLookups(db, deleted: rows.count)
-        var records: [DerivativeRecord] = []
-        records.reserveCapacity(rows.count)
-        for row in rows {
-            guard let key = keys[row[1]] else { continue }
-            records.append(derivative(from: row, key: key))
+        var deleted: [(seq: Int64, owner: Int64, record: DerivativeRecord)] = []
+        while let row = try cursor.next() {
+            let owner: Int64 = row[2]
+            guard let key = keys[owner] else { continue }
+            let record = DerivativeRecord(
+                id: row[1], key: key, version: row[3], transformation: row[4], format: row[5], blob: row[6],
+                bytes: row[7], width: row[8], height: row[9], renderer: row[10],
+                createdAt: Date(timeIntervalSince1970: row[11]))
+            deleted.append((row[0], owner, record))
         }
-        records.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        return records
+        try noteStaleLookups(db, deleted: deleted.count)
+        deleted.sort { $0.seq < $1.seq }
+        for entry in deleted { byOwner[entry.owner, default: []].append(entry.record) }
     }
 
     static func setTags(_ db: Database, resourceID: Int64, _ tags: [String]) throws {

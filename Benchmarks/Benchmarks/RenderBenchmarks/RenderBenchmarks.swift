@@ -39,15 +39,19 @@ private struct RenderJob: Sendable {
 
 private let jobs: [RenderJob] = [
     // issue 2: the first render benchmark
-    RenderJob(name: "12MP JPEG c_fill,w_300,h_200 -> JPEG", image: "photo_12mp.jpg",
-              transformation: "c_fill,w_300,h_200", format: .jpeg),
+    RenderJob(
+        name: "12MP JPEG c_fill,w_300,h_200 -> JPEG", image: "photo_12mp.jpg",
+        transformation: "c_fill,w_300,h_200", format: .jpeg),
     // issue 4
-    RenderJob(name: "12MP JPEG c_fill,w_300,h_200 -> WebP", image: "photo_12mp.jpg",
-              transformation: "c_fill,w_300,h_200", format: .webp),
-    RenderJob(name: "PNG alpha 2135x2048 w_800 -> PNG", image: "alpha_magick_logo.png",
-              transformation: "w_800", format: .png),
-    RenderJob(name: "12MP JPEG w_1000/e_sharpen/a_90 -> JPEG", image: "photo_12mp.jpg",
-              transformation: "w_1000/e_sharpen/a_90", format: .jpeg),
+    RenderJob(
+        name: "12MP JPEG c_fill,w_300,h_200 -> WebP", image: "photo_12mp.jpg",
+        transformation: "c_fill,w_300,h_200", format: .webp),
+    RenderJob(
+        name: "PNG alpha 2135x2048 w_800 -> PNG", image: "alpha_magick_logo.png",
+        transformation: "w_800", format: .png),
+    RenderJob(
+        name: "12MP JPEG w_1000/e_sharpen/a_90 -> JPEG", image: "photo_12mp.jpg",
+        transformation: "w_1000/e_sharpen/a_90", format: .jpeg),
 ]
 
 let benchmarks: @Sendable () -> Void = {

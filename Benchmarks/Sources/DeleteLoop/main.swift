@@ -24,6 +24,9 @@ if mode != "seed" {
     let start = ContinuousClock.now
     let derived = try await store.deleteAll()
     let seconds = (ContinuousClock.now - start) / .seconds(1)
-    print(String(format: "deleted %d derivative records in %.2f s: %.0f records/s", derived, seconds, Double(derived) / seconds))
+    print(
+        String(
+            format: "deleted %d derivative records in %.2f s: %.0f records/s", derived, seconds,
+            Double(derived) / seconds))
 }
 if mode == "both" { await store.close() } else { await store.derive.shutdown() }
