@@ -207,7 +207,9 @@ extension Derive {
         let deletions = try await committing(context) { recorder throws(StoreError) in
             try await self.catalog.deleteResources(keys, keepOriginal: keepOriginal, filter: filter, recorder: recorder)
         }
-        await reclaim(deletions.reduce(into: Set<String>()) { $0.formUnion($1.releasedBlobs) })
+        if configuration.lifecycle.blobReclaim == .immediately {
+            await reclaim(deletions.reduce(into: Set<String>()) { $0.formUnion($1.releasedBlobs) })
+        }
         return deletions
     }
 

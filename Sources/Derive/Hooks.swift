@@ -70,11 +70,19 @@ public struct ChangeContext: Sendable, Hashable {
     public var invalidate: Bool
     /// A per-call URL to notify (Cloudinary's `notification_url`).
     public var notificationURL: String?
+    /// When the call started: the `timestamp` of the events it writes.
+    public var time: Date {
+        didSet { timestamp = ISOTime.string(time) }
+    }
+    /// `time` as ISO 8601, formatted once per call rather than once per event.
+    private(set) var timestamp: String
 
-    public init(operation: Operation, invalidate: Bool = false, notificationURL: String? = nil) {
+    public init(operation: Operation, invalidate: Bool = false, notificationURL: String? = nil, time: Date = Date()) {
         self.operation = operation
         self.invalidate = invalidate
         self.notificationURL = notificationURL
+        self.time = time
+        self.timestamp = ISOTime.string(time)
     }
 }
 

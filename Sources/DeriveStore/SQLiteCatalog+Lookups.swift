@@ -5,7 +5,7 @@ import GRDB
 /// originals it deletes. An entry whose row was deleted goes stale; every lookup joins
 /// `derivatives` on `seq` and compares the full id or hash, so stale entries (and 64-bit key
 /// collisions) are filtered out, never returned. Stale entries are counted and removed by
-/// rebuilding both tables from the live rows once they outnumber them (and on `gc`).
+/// rebuilding both tables from the live rows once they are twice as many (and on `gc`).
 extension SQLiteCatalog {
     /// Rows in `derivatives d` whose id is `?` (bind `lookupKey(id)`, then `id`).
     static let derivativeByID = """
@@ -35,9 +35,9 @@ extension SQLiteCatalog {
     }
 
     /// Counts `deleted` derivative rows whose lookup entries went stale, and rebuilds the lookup
-    /// tables once stale entries outnumber live ones: a rebuild costs about as much as the deletes
-    /// since the previous one, so deletes stay O(1) amortised and the tables at most about twice
-    /// their live size.
+    /// tables once stale entries are twice the live ones: a rebuild costs less than the deletes
+    /// since the previous one, so deletes stay O(1) amortised and the tables at most about three
+    /// times their live size.
     static func noteStaleLookups(_ db: Database, deleted: Int) throws {
         guard deleted > 0 else { return }
         let row = try Row.fetchOne(
@@ -49,7 +49,7 @@ extension SQLiteCatalog {
             arguments: [deleted])
         guard let row else { return }
         let (garbage, entries): (Int, Int) = (row[0], row[1])
-        if garbage >= minimumGarbage, garbage * 2 >= entries { try rebuildLookups(db) }
+        if garbage >= minimumGarbage, garbage * 3 >= entries * 2 { try rebuildLookups(db) }
     }
 
     /// Fewer stale entries than this never trigger a rebuild (small catalogs would rebuild often).

@@ -79,7 +79,7 @@ import Testing
             Array(keys[0..<100]), keepOriginal: false, filter: nil, recorder: recordNothing)
         #expect(try await catalog.staleLookupEntries() == 500)
         #expect(try rows("derivative_ids") == 1_500)
-        // 1,000 stale against 500 live: this delete rebuilds both tables from the live rows.
+        // 1,000 stale, twice the 500 live: this delete rebuilds both tables from the live rows.
         _ = try await catalog.deleteResources(
             Array(keys[100..<200]), keepOriginal: false, filter: nil, recorder: recordNothing)
         #expect(try await catalog.staleLookupEntries() == 0)

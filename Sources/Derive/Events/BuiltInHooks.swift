@@ -26,10 +26,19 @@ struct DeliveryURLBuilder: Sendable {
     }
 
     func url(_ parts: Parts, transformation: String, format: String?) -> String {
-        var url = parts.head
-        if !transformation.isEmpty { url += transformation + "/" }
+        var url = ""
+        url.reserveCapacity(
+            parts.head.utf8.count + transformation.utf8.count + parts.tail.utf8.count + (format?.utf8.count ?? 0) + 2)
+        url += parts.head
+        if !transformation.isEmpty {
+            url += transformation
+            url += "/"
+        }
         url += parts.tail
-        if let format, !format.isEmpty { url += "." + format }
+        if let format, !format.isEmpty {
+            url += "."
+            url += format
+        }
         return url
     }
 
@@ -57,7 +66,12 @@ struct DeliveryURLBuilder: Sendable {
         for derivative in derivatives {
             urls.append(url(parts, transformation: derivative.transformation, format: derivative.format))
         }
-        var seen = Set<String>()
+        // Derivatives of one version differ in (transformation, format), so only an empty
+        // transformation (or a mix of versions) can repeat a URL: skip hashing every URL otherwise.
+        let version = derivatives.first?.version
+        guard original || derivatives.contains(where: { $0.transformation.isEmpty || $0.version != version })
+        else { return urls }
+        var seen = Set<String>(minimumCapacity: urls.count)
         return urls.filter { seen.insert($0).inserted }
     }
 
@@ -78,16 +92,18 @@ struct EventLogHook: LifecycleHook {
             events.append(
                 EventDraft(
                     kind: EventKind.upload.rawValue, key: resource.key, version: resource.version,
-                    payload: uploadPayload(resource, previous: nil), notificationURL: notify))
+                    payload: uploadPayload(resource, previous: nil, timestamp: context.timestamp),
+                    notificationURL: notify))
         case .overwritten(let resource, let previous, _):
             events.append(
                 EventDraft(
                     kind: EventKind.overwrite.rawValue, key: resource.key, version: resource.version,
-                    payload: uploadPayload(resource, previous: previous), notificationURL: notify))
+                    payload: uploadPayload(resource, previous: previous, timestamp: context.timestamp),
+                    notificationURL: notify))
         case .deleted(let resource, let derivatives):
             var json = JSONObjectWriter()
             json.field("notification_type", "delete")
-            json.field("timestamp", ISOTime.string(Date()))
+            json.field("timestamp", context.timestamp)
             json.field("resources", objects: [resourceSummary(resource)])
             json.field("derived_deleted", derivatives.count)
             events.append(
@@ -98,22 +114,24 @@ struct EventLogHook: LifecycleHook {
             events.append(
                 EventDraft(
                     kind: EventKind.derivedCreated.rawValue, key: resource.key, version: resource.version,
-                    payload: derivedPayload(.derivedCreated, resource, [derivative]), notificationURL: notify))
+                    payload: derivedPayload(.derivedCreated, resource, [derivative], timestamp: context.timestamp),
+                    notificationURL: notify))
         case .derivedDeleted(let resource, let derivatives):
             events.append(
                 EventDraft(
                     kind: EventKind.derivedDeleted.rawValue, key: resource.key, version: resource.version,
-                    payload: derivedPayload(.derivedDeleted, resource, derivatives), notificationURL: notify))
+                    payload: derivedPayload(.derivedDeleted, resource, derivatives, timestamp: context.timestamp),
+                    notificationURL: notify))
         case .tagsChanged:
             break
         }
     }
 
-    private func uploadPayload(_ r: ResourceRecord, previous: ResourceRecord?) -> String {
+    private func uploadPayload(_ r: ResourceRecord, previous: ResourceRecord?, timestamp: String) -> String {
         let url = urls.resourceURL(r)
         var json = JSONObjectWriter()
         json.field("notification_type", "upload")
-        json.field("timestamp", ISOTime.string(Date()))
+        json.field("timestamp", timestamp)
         json.field("asset_id", r.assetID)
         json.field("public_id", r.key.publicID)
         json.field("version", r.version)
@@ -148,10 +166,12 @@ struct EventLogHook: LifecycleHook {
         return json.finish()
     }
 
-    private func derivedPayload(_ kind: EventKind, _ r: ResourceRecord, _ derivatives: [DerivativeRecord]) -> String {
+    private func derivedPayload(
+        _ kind: EventKind, _ r: ResourceRecord, _ derivatives: [DerivativeRecord], timestamp: String
+    ) -> String {
         var json = JSONObjectWriter()
         json.field("notification_type", kind.rawValue)
-        json.field("timestamp", ISOTime.string(Date()))
+        json.field("timestamp", timestamp)
         json.field("resource_type", r.key.resourceType)
         json.field("type", r.key.type)
         json.field("asset_id", r.assetID)
@@ -204,9 +224,9 @@ struct InvalidationHook: LifecycleHook {
             return
         }
         guard !stale.isEmpty else { return }
-        var json = JSONObjectWriter()
+        var json = JSONObjectWriter(capacity: 256 + stale.reduce(0) { $0 + $1.utf8.count + 3 })
         json.field("notification_type", "invalidate")
-        json.field("timestamp", ISOTime.string(Date()))
+        json.field("timestamp", context.timestamp)
         json.field("reason", reason)
         json.field("requested", context.invalidate)
         json.field("resource_type", resource.key.resourceType)

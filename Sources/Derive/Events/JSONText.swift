@@ -9,8 +9,14 @@ import Foundation
 /// Builds a JSON object as text, fast enough to write tens of thousands of event payloads per
 /// second inside a catalog transaction (no Foundation encoders, no intermediate dictionaries).
 struct JSONObjectWriter {
-    private var text = "{"
+    private var text: String
     private var empty = true
+
+    /// `capacity`: the expected length, to grow the text once rather than by doubling.
+    init(capacity: Int = 256) {
+        text = "{"
+        text.reserveCapacity(capacity)
+    }
 
     private mutating func key(_ name: String) {
         if !empty { text += "," }
