@@ -43,6 +43,7 @@ extension SQLiteCatalog {
                         sql: "DELETE FROM resources WHERE id IN (\(Self.placeholders(chunk.count)))",
                         arguments: StatementArguments(chunk))
                 }
+                try Self.noteStaleLookups(db, deleted: ids.count)
             }
             var changes: [LifecycleChange] = []
             var outcomes: [ResourceDeletion] = []

@@ -1,10 +1,10 @@
 import GRDB
 
-/// Finding derivatives by id and by blob hash through `derivative_ids` / `derivative_blobs`
-/// (schema v3): side tables that deletes leave alone, so a bulk delete only touches pages near the
-/// originals it deletes. An entry whose row was deleted goes stale; every lookup joins
-/// `derivatives` on `seq` and compares the full id or hash, so stale entries (and 64-bit key
-/// collisions) are filtered out, never returned. Stale entries are counted and removed by
+/// Finding derivatives by id and rows by blob hash through `derivative_ids`, `derivative_blobs`
+/// and `resource_blobs` (schema v3, v4): side tables that deletes leave alone, so a bulk delete only
+/// touches pages near the rows it deletes. An entry whose row was deleted (or whose original got
+/// another blob) goes stale; every lookup joins the row and compares the full id or hash, so stale
+/// entries (and 64-bit key collisions) are filtered out, never returned. Stale entries are counted and removed by
 /// rebuilding both tables from the live rows once they are twice as many (and on `gc`).
 extension SQLiteCatalog {
     /// Rows in `derivatives d` whose id is `?` (bind `lookupKey(id)`, then `id`).
@@ -23,6 +23,19 @@ extension SQLiteCatalog {
         d.seq IN (SELECT seq FROM derivative_blobs WHERE blob_key = ?) AND d.blob = ?
         """
 
+    /// Rows in `resources r` that reference blob `?` (bind `lookupKey(hash)`, then `hash`).
+    static let resourceByBlob = """
+        r.id IN (SELECT id FROM resource_blobs WHERE blob_key = ?) AND r.blob = ?
+        """
+
+    /// Records an original's (new) blob in `resource_blobs`.
+    static func insertResourceLookup(_ db: Database, blob: String, id: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO resource_blobs (blob_key, id) VALUES (?, ?)")
+            .execute(arguments: [lookupKey(blob), id])
+        try db.cachedStatement(sql: "UPDATE catalog_counters SET value = value + 1 WHERE name = 'lookup_entries'")
+            .execute()
+    }
+
     /// Records a new derivative row in both lookup tables. `OR IGNORE`: a stale entry can hold the
     /// same `(key, seq)` when SQLite reuses a deleted row's `seq`; it then points at the new row.
     static func insertLookups(_ db: Database, id: String, blob: String, seq: Int64) throws {
@@ -34,7 +47,7 @@ extension SQLiteCatalog {
             .execute()
     }
 
-    /// Counts `deleted` derivative rows whose lookup entries went stale, and rebuilds the lookup
+    /// Counts `deleted` lookup entries that went stale (deleted rows, replaced blobs), and rebuilds the lookup
     /// tables once stale entries are twice the live ones: a rebuild costs less than the deletes
     /// since the previous one, so deletes stay O(1) amortised and the tables at most about three
     /// times their live size.
@@ -55,7 +68,7 @@ extension SQLiteCatalog {
     /// Fewer stale entries than this never trigger a rebuild (small catalogs would rebuild often).
     static let minimumGarbage = 1_000
 
-    /// Rebuilds both lookup tables from the live rows (in key order, so pages fill densely).
+    /// Rebuilds the lookup tables from the live rows (in key order, so pages fill densely).
     static func rebuildLookups(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -63,8 +76,12 @@ extension SQLiteCatalog {
                 INSERT INTO derivative_ids SELECT id_key, seq FROM derivatives ORDER BY id_key, seq;
                 DELETE FROM derivative_blobs;
                 INSERT INTO derivative_blobs SELECT blob_key, seq FROM derivatives ORDER BY blob_key, seq;
+                DELETE FROM resource_blobs;
+                INSERT INTO resource_blobs SELECT blob_key, id FROM resources ORDER BY blob_key, id;
                 UPDATE catalog_counters SET value = 0 WHERE name = 'lookup_garbage';
-                UPDATE catalog_counters SET value = (SELECT count(*) FROM derivative_ids) WHERE name = 'lookup_entries';
+                UPDATE catalog_counters
+                    SET value = (SELECT count(*) FROM derivative_ids) + (SELECT count(*) FROM resource_blobs)
+                    WHERE name = 'lookup_entries';
                 """)
     }
 

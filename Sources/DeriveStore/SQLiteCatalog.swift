@@ -75,6 +75,10 @@ public final class SQLiteCatalog: Catalog {
                     stored.version, stored.blob, lookupKey(stored.blob), stored.format, stored.width, stored.height,
                     stored.bytes, stored.createdAt.timeIntervalSince1970, id,
                 ])
+            if stored.blob != existing.blob {
+                try Self.insertResourceLookup(db, blob: stored.blob, id: id)
+                try Self.noteStaleLookups(db, deleted: 1)
+            }
             try Self.record(db, [.overwritten(stored, previous: existing, removed: removed)], recorder)
             return SaveOutcome(stored: stored, replaced: existing, removedDerivatives: removed, keptExisting: false)
         }
@@ -159,7 +163,7 @@ public final class SQLiteCatalog: Catalog {
             try Bool.fetchOne(
                 db,
                 sql: """
-                    SELECT EXISTS (SELECT 1 FROM resources WHERE blob_key = ? AND blob = ?)
+                    SELECT EXISTS (SELECT 1 FROM resources r WHERE \(Self.resourceByBlob))
                         OR EXISTS (SELECT 1 FROM derivatives d WHERE \(Self.derivativeByBlob))
                     """,
                 arguments: [lookupKey(hash), hash, lookupKey(hash), hash]) ?? false
@@ -177,7 +181,7 @@ public final class SQLiteCatalog: Catalog {
                 let rows = try String.fetchAll(
                     db,
                     sql: """
-                        SELECT blob FROM resources WHERE blob_key IN (\(list))
+                        SELECT blob FROM resources WHERE id IN (SELECT id FROM resource_blobs WHERE blob_key IN (\(list)))
                         UNION SELECT blob FROM derivatives
                             WHERE seq IN (SELECT seq FROM derivative_blobs WHERE blob_key IN (\(list)))
                         """,
@@ -197,10 +201,10 @@ public final class SQLiteCatalog: Catalog {
             let condition = cursor == nil ? "x.blob_key >= ?" : "x.blob_key > ?"
             var merged: [Int64: Set<String>] = [:]
             var cut: Int64?
-            // (blob_key, blob) in key order; derivatives through their lookup table, where the join
-            // drops stale entries (their row is gone or now has another key).
+            // (blob_key, blob) in key order through the lookup tables, where the join drops stale
+            // entries (their row is gone or now has another key).
             let sources = [
-                "resources x",
+                "resource_blobs x JOIN resources r ON r.id = x.id AND r.blob_key = x.blob_key",
                 "derivative_blobs x JOIN derivatives d ON d.seq = x.seq AND d.blob_key = x.blob_key",
             ]
             for source in sources {
@@ -226,7 +230,7 @@ public final class SQLiteCatalog: Catalog {
     public func references(to hash: String) async throws(StoreError) -> BlobReferences {
         try await read { db in
             let resources = try Row.fetchAll(
-                db, sql: "SELECT resource_type, type, public_id FROM resources WHERE blob_key = ? AND blob = ?",
+                db, sql: "SELECT resource_type, type, public_id FROM resources r WHERE \(Self.resourceByBlob)",
                 arguments: [lookupKey(hash), hash]
             ).map { ResourceKey(resourceType: $0[0], type: $0[1], publicID: $0[2]) }
             let derivatives = try String.fetchAll(

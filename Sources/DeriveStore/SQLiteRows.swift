@@ -47,7 +47,9 @@ extension SQLiteCatalog {
             lookupKey(record.blob), record.format, record.width, record.height, record.bytes,
             record.createdAt.timeIntervalSince1970,
         ])
-        return db.lastInsertedRowID
+        let id = db.lastInsertedRowID
+        try insertResourceLookup(db, blob: record.blob, id: id)
+        return id
     }
 
     /// Inserts a derivative's row; returns its `seq`.

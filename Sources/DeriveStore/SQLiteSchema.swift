@@ -191,6 +191,22 @@ enum SQLiteSchema {
                     INSERT INTO catalog_counters SELECT 'lookup_entries', count(*) FROM derivatives;
                     """)
         }
+        // Originals' blob lookups move to a side table too (`resources_blob` was the third index a
+        // bulk delete dirtied all over), counted with the others in `lookup_entries`.
+        migrator.registerMigration("v4-resource-blob-lookups") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE resource_blobs (
+                        blob_key INTEGER NOT NULL,
+                        id INTEGER NOT NULL,
+                        PRIMARY KEY (blob_key, id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO resource_blobs SELECT blob_key, id FROM resources ORDER BY blob_key, id;
+                    DROP INDEX resources_blob;
+                    UPDATE catalog_counters SET value = value + (SELECT count(*) FROM resources)
+                        WHERE name = 'lookup_entries';
+                    """)
+        }
         return migrator
     }
 }

@@ -77,13 +77,13 @@ import Testing
         let keys = entries.map(\.0.key)
         _ = try await catalog.deleteResources(
             Array(keys[0..<100]), keepOriginal: false, filter: nil, recorder: recordNothing)
-        #expect(try await catalog.staleLookupEntries() == 500)
-        #expect(try rows("derivative_ids") == 1_500)
-        // 1,000 stale, twice the 500 live: this delete rebuilds both tables from the live rows.
+        #expect(try await catalog.staleLookupEntries() == 600)  // 500 derivatives, 100 originals
+        #expect(try rows("derivative_ids") == 1_500 && rows("resource_blobs") == 300)
+        // 1,200 stale, twice the 600 live: this delete rebuilds the tables from the live rows.
         _ = try await catalog.deleteResources(
             Array(keys[100..<200]), keepOriginal: false, filter: nil, recorder: recordNothing)
         #expect(try await catalog.staleLookupEntries() == 0)
-        #expect(try rows("derivative_ids") == 500 && rows("derivative_blobs") == 500)
+        #expect(try rows("derivative_ids") == 500 && rows("derivative_blobs") == 500 && rows("resource_blobs") == 100)
         // Everything left is still found; nothing deleted is.
         let kept = entries[200...].flatMap(\.1)
         #expect(try await catalog.derivatives(ids: kept.map(\.id)).count == kept.count)
@@ -91,5 +91,23 @@ import Testing
         let deleted = entries[..<200].flatMap(\.1)
         #expect(try await catalog.derivatives(ids: deleted.map(\.id)).isEmpty)
         #expect(try await catalog.referencedAmong(deleted.map(\.blob)).isEmpty)
+        #expect(try await catalog.referencedAmong(entries.map(\.0.blob)) == Set(entries[200...].map(\.0.blob)))
+    }
+
+    @Test func anOverwrittenOriginalIsFoundByItsNewBlobOnly() async throws {
+        let catalog = try SQLiteCatalog(path: path)
+        _ = try await catalog.saveResource(original("a", blob: 1), overwrite: true)
+        var replacement = original("a", blob: 2)
+        replacement.version = 2
+        _ = try await catalog.saveResource(replacement, overwrite: true)
+        #expect(try await catalog.staleLookupEntries() == 1)
+        #expect(try rows("resource_blobs") == 2)  // the old blob's entry is stale, not gone
+        #expect(try await !catalog.isReferenced(Self.hash(1)))
+        #expect(try await catalog.references(to: Self.hash(1)).resources.isEmpty)
+        #expect(try await catalog.references(to: Self.hash(2)).resources == [ResourceKey(publicID: "a")])
+        #expect(try await catalog.referencedBlobs() == [Self.hash(2)])
+        #expect(try await catalog.compactLookups() == 1)
+        #expect(try rows("resource_blobs") == 1)
+        #expect(try await catalog.referencedAmong([Self.hash(1), Self.hash(2)]) == [Self.hash(2)])
     }
 }
