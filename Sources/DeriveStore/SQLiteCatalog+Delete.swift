@@ -39,9 +39,12 @@ extension SQLiteCatalog {
             let deleteOriginals = !keepOriginal && filter == nil
             if deleteOriginals {
                 for chunk in Self.chunks(ids) {
+                    let list = Self.placeholders(chunk.count)
                     try db.execute(
-                        sql: "DELETE FROM resources WHERE id IN (\(Self.placeholders(chunk.count)))",
+                        sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
                         arguments: StatementArguments(chunk))
+                    try db.execute(
+                        sql: "DELETE FROM resources WHERE id IN (\(list))", arguments: StatementArguments(chunk))
                 }
                 try Self.noteStaleLookups(db, deleted: ids.count)
             }
@@ -94,10 +97,11 @@ extension SQLiteCatalog {
         var rows: [Row] = []
         for (condition, arguments) in chunks {
             rows += try Row.fetchAll(
-                db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING \(derivativeColumns)",
+                db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING \(derivativeColumns), seq",
                 arguments: arguments)
         }
         try noteStaleLookups(db, deleted: rows.count)
+        try unlinkNames(db, derivatives: rows.map { $0[11] })
         let owners = try fetchResources(db, rowIDs: rows.map { $0[1] })
         var grouped: [Int64: [DerivativeRecord]] = [:]
         for row in rows {

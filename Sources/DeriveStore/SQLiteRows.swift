@@ -151,8 +151,21 @@ extension SQLiteCatalog {
             deleted.append((row[0], owner, record))
         }
         try noteStaleLookups(db, deleted: deleted.count)
+        try unlinkNames(db, derivatives: deleted.map(\.seq))
         deleted.sort { $0.seq < $1.seq }
         for entry in deleted { byOwner[entry.owner, default: []].append(entry.record) }
+    }
+
+    /// Deletes the named-transformation links of deleted derivatives (no cascade: see schema v5).
+    /// Most catalogs have none, which costs one probe.
+    static func unlinkNames(_ db: Database, derivatives seqs: [Int64]) throws {
+        guard !seqs.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM derivative_names)") == true
+        else { return }
+        for chunk in chunks(seqs) {
+            try db.execute(
+                sql: "DELETE FROM derivative_names WHERE derivative IN (\(placeholders(chunk.count)))",
+                arguments: StatementArguments(chunk))
+        }
     }
 
     static func setTags(_ db: Database, resourceID: Int64, _ tags: [String]) throws {

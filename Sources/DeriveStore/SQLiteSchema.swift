@@ -207,6 +207,33 @@ enum SQLiteSchema {
                         WHERE name = 'lookup_entries';
                     """)
         }
+        // Tags and named-transformation links lose their `ON DELETE CASCADE`: SQLite runs a cascade
+        // program for every deleted parent row, a sixth of a bulk delete's time. The catalog deletes
+        // them itself, in the statements that delete their originals and derivatives.
+        migrator.registerMigration("v5-explicit-cascades") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE resource_tags_v5 (
+                        tag TEXT NOT NULL,
+                        resource_id INTEGER NOT NULL,
+                        PRIMARY KEY (tag, resource_id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO resource_tags_v5 SELECT tag, resource_id FROM resource_tags;
+                    DROP TABLE resource_tags;
+                    ALTER TABLE resource_tags_v5 RENAME TO resource_tags;
+                    CREATE INDEX resource_tags_resource ON resource_tags(resource_id);
+
+                    CREATE TABLE derivative_names_v5 (
+                        name TEXT NOT NULL,
+                        derivative INTEGER NOT NULL,
+                        PRIMARY KEY (name, derivative)
+                    ) WITHOUT ROWID;
+                    INSERT INTO derivative_names_v5 SELECT name, derivative FROM derivative_names;
+                    DROP TABLE derivative_names;
+                    ALTER TABLE derivative_names_v5 RENAME TO derivative_names;
+                    CREATE INDEX derivative_names_derivative ON derivative_names(derivative);
+                    """)
+        }
         return migrator
     }
 }

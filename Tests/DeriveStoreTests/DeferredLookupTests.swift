@@ -94,6 +94,35 @@ import Testing
         #expect(try await catalog.referencedAmong(entries.map(\.0.blob)) == Set(entries[200...].map(\.0.blob)))
     }
 
+    @Test func deletesRemoveTagsAndNamedTransformationLinksThemselves() async throws {
+        let catalog = try SQLiteCatalog(path: path)
+        try await catalog.createNamedTransformation(
+            NamedTransformationRecord(
+                name: "thumb", definition: "w_10", allowedForStrict: true, createdAt: Date(), updatedAt: Date()))
+        for id in ["a", "b"] {
+            var record = original(id, blob: id == "a" ? 1 : 2)
+            record.tags = ["red", "big"]
+            _ = try await catalog.saveResource(record, overwrite: true)
+            for width in [10, 20] {
+                _ = try await catalog.insertDerivative(
+                    derivative(id, width: width, blob: (id == "a" ? 10 : 20) + width), namedTransformations: ["thumb"],
+                    recorder: recordNothing)
+            }
+        }
+        #expect(try rows("resource_tags") == 4 && rows("derivative_names") == 4)
+        // Derivatives only, then the whole original: no link may outlive its row (row numbers are
+        // reused, so a leftover would attach to the next row that gets the number).
+        _ = try await catalog.deleteDerivatives(
+            ids: [derivative("a", width: 10, blob: 0).id], recorder: recordNothing)
+        #expect(try rows("derivative_names") == 3)
+        _ = try await catalog.deleteResources(
+            [ResourceKey(publicID: "a")], keepOriginal: false, filter: nil, recorder: recordNothing)
+        #expect(try rows("resource_tags") == 2 && rows("derivative_names") == 2)
+        #expect(try await catalog.derivativeCount(usingNamed: "thumb") == 2)
+        _ = try await catalog.deleteNamedTransformation("thumb", recorder: recordNothing)
+        #expect(try rows("derivative_names") == 0)
+    }
+
     @Test func anOverwrittenOriginalIsFoundByItsNewBlobOnly() async throws {
         let catalog = try SQLiteCatalog(path: path)
         _ = try await catalog.saveResource(original("a", blob: 1), overwrite: true)
