@@ -91,15 +91,17 @@ extension SQLiteCatalog {
         id: Int64, record: ResourceRecord
     )] {
         var found: [ResourceKey: (id: Int64, record: ResourceRecord)] = [:]
+        found.reserveCapacity(keys.count)
         let groups = Dictionary(grouping: Set(keys)) { [$0.resourceType, $0.type] }
         for (scope, group) in groups {
             for chunk in chunks(group.map(\.publicID)) {
-                let rows = try Row.fetchAll(
+                // A cursor: rows are read in place rather than copied first.
+                let rows = try Row.fetchCursor(
                     db,
                     sql: resourceSelect
                         + " WHERE r.resource_type = ? AND r.type = ? AND r.public_id IN (\(placeholders(chunk.count)))",
                     arguments: StatementArguments(scope + chunk))
-                for row in rows {
+                while let row = try rows.next() {
                     let record = resourceRecord(from: row)
                     found[record.key] = (row[0], record)
                 }
@@ -140,20 +142,24 @@ extension SQLiteCatalog {
         let cursor = try Row.fetchCursor(
             db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING seq, \(derivativeColumns)",
             arguments: arguments)
-        var deleted: [(seq: Int64, owner: Int64, record: DerivativeRecord)] = []
+        var records: [DerivativeRecord] = []
+        var order: [(seq: Int64, owner: Int64, index: Int)] = []
+        records.reserveCapacity(1_024)
+        order.reserveCapacity(1_024)
         while let row = try cursor.next() {
             let owner: Int64 = row[2]
             guard let key = keys[owner] else { continue }
-            let record = DerivativeRecord(
-                id: row[1], key: key, version: row[3], transformation: row[4], format: row[5], blob: row[6],
-                bytes: row[7], width: row[8], height: row[9], renderer: row[10],
-                createdAt: Date(timeIntervalSince1970: row[11]))
-            deleted.append((row[0], owner, record))
+            order.append((row[0], owner, records.count))
+            records.append(
+                DerivativeRecord(
+                    id: row[1], key: key, version: row[3], transformation: row[4], format: row[5], blob: row[6],
+                    bytes: row[7], width: row[8], height: row[9], renderer: row[10],
+                    createdAt: Date(timeIntervalSince1970: row[11])))
         }
-        try noteStaleLookups(db, deleted: deleted.count)
-        try unlinkNames(db, derivatives: deleted.map(\.seq))
-        deleted.sort { $0.seq < $1.seq }
-        for entry in deleted { byOwner[entry.owner, default: []].append(entry.record) }
+        try noteStaleLookups(db, deleted: order.count)
+        try unlinkNames(db, derivatives: order.map(\.seq))
+        order.sort { $0.seq < $1.seq }  // sorting small tuples, not records
+        for entry in order { byOwner[entry.owner, default: []].append(records[entry.index]) }
     }
 
     /// Deletes the named-transformation links of deleted derivatives (no cascade: see schema v5).

@@ -53,26 +53,40 @@ struct DeliveryURLBuilder: Sendable {
             format: derivative.format)
     }
 
-    /// The URLs that went stale: the original (with and without its extension) when `original`,
-    /// and every derivative, under the invalidation version policy.
-    func staleURLs(_ resource: ResourceRecord, original: Bool, derivatives: [DerivativeRecord]) -> [String] {
+    /// Calls `body` once with each URL that went stale: the original (with and without its
+    /// extension) when `original`, and every derivative, under the invalidation version policy.
+    /// The URLs are built in one reused buffer: a bulk delete names millions of them.
+    func forEachStaleURL(
+        _ resource: ResourceRecord, original: Bool, derivatives: [DerivativeRecord], _ body: (String) -> Void
+    ) {
         let parts = parts(resource.key, version: versioned ? resource.version : nil)
-        var urls: [String] = []
-        urls.reserveCapacity(derivatives.count + 2)
-        if original {
-            urls.append(url(parts, transformation: "", format: resource.format))
-            urls.append(url(parts, transformation: "", format: nil))
-        }
-        for derivative in derivatives {
-            urls.append(url(parts, transformation: derivative.transformation, format: derivative.format))
-        }
-        // Derivatives of one version differ in (transformation, format), so only an empty
-        // transformation (or a mix of versions) can repeat a URL: skip hashing every URL otherwise.
+        // Within one version, derivative URLs differ by (transformation, format) and contain the
+        // transformation, so they repeat neither each other nor the original's. Only an empty
+        // transformation or a mix of versions can repeat a URL; then dedupe through a set.
         let version = derivatives.first?.version
-        guard original || derivatives.contains(where: { $0.transformation.isEmpty || $0.version != version })
-        else { return urls }
-        var seen = Set<String>(minimumCapacity: urls.count)
-        return urls.filter { seen.insert($0).inserted }
+        var seen: Set<String>? =
+            derivatives.contains { $0.transformation.isEmpty || $0.version != version } ? [] : nil
+        var buffer = ""
+        buffer.reserveCapacity(parts.head.utf8.count + parts.tail.utf8.count + 64)
+        func emit(_ transformation: String, _ format: String?) {
+            buffer.removeAll(keepingCapacity: true)
+            buffer += parts.head
+            if !transformation.isEmpty {
+                buffer += transformation
+                buffer += "/"
+            }
+            buffer += parts.tail
+            if let format, !format.isEmpty {
+                buffer += "."
+                buffer += format
+            }
+            if seen == nil || seen!.insert(buffer).inserted { body(buffer) }
+        }
+        if original {
+            emit("", resource.format)
+            emit("", nil)
+        }
+        for derivative in derivatives { emit(derivative.transformation, derivative.format) }
     }
 
     static func secure(_ url: String) -> String {
@@ -204,27 +218,22 @@ struct InvalidationHook: LifecycleHook {
     let urls: DeliveryURLBuilder
 
     func record(_ change: LifecycleChange, context: ChangeContext, into events: inout [EventDraft]) throws {
-        let stale: [String]
         let reason: String
         let resource: ResourceRecord
+        let original: Bool
+        let derivatives: [DerivativeRecord]
         switch change {
         case .overwritten(_, let previous, let removed):
-            resource = previous
-            reason = "overwrite"
-            stale = urls.staleURLs(previous, original: true, derivatives: removed)
-        case .deleted(let deleted, let derivatives):
-            resource = deleted
-            reason = "delete"
-            stale = urls.staleURLs(deleted, original: true, derivatives: derivatives)
-        case .derivedDeleted(let owner, let derivatives):
-            resource = owner
-            reason = "derived_deleted"
-            stale = urls.staleURLs(owner, original: false, derivatives: derivatives)
+            (resource, reason, original, derivatives) = (previous, "overwrite", true, removed)
+        case .deleted(let deleted, let removed):
+            (resource, reason, original, derivatives) = (deleted, "delete", true, removed)
+        case .derivedDeleted(let owner, let removed):
+            (resource, reason, original, derivatives) = (owner, "derived_deleted", false, removed)
         case .uploaded, .derivedCreated, .tagsChanged:
             return
         }
-        guard !stale.isEmpty else { return }
-        var json = JSONObjectWriter(capacity: 256 + stale.reduce(0) { $0 + $1.utf8.count + 3 })
+        guard original || !derivatives.isEmpty else { return }
+        var json = JSONObjectWriter(capacity: 320 + (derivatives.count + 2) * 96)
         json.field("notification_type", "invalidate")
         json.field("timestamp", context.timestamp)
         json.field("reason", reason)
@@ -233,7 +242,9 @@ struct InvalidationHook: LifecycleHook {
         json.field("type", resource.key.type)
         json.field("public_id", resource.key.publicID)
         json.field("version", resource.version)
-        json.field("urls", strings: stale)
+        json.beginArray("urls")
+        urls.forEachStaleURL(resource, original: original, derivatives: derivatives) { json.arrayElement($0) }
+        json.endArray()
         events.append(
             EventDraft(
                 kind: EventKind.invalidate.rawValue, key: resource.key, version: resource.version,

@@ -11,6 +11,7 @@ import Foundation
 struct JSONObjectWriter {
     private var text: String
     private var empty = true
+    private var arrayEmpty = true
 
     /// `capacity`: the expected length, to grow the text once rather than by doubling.
     init(capacity: Int = 256) {
@@ -51,6 +52,22 @@ struct JSONObjectWriter {
         }
         text += "]"
     }
+
+    /// An array of strings written element by element (`beginArray`, `arrayElement`…, `endArray`),
+    /// for values produced one at a time.
+    mutating func beginArray(_ name: String) {
+        key(name)
+        text += "["
+        arrayEmpty = true
+    }
+
+    mutating func arrayElement(_ value: String) {
+        if !arrayEmpty { text += "," }
+        arrayEmpty = false
+        Self.appendQuoted(value, to: &text)
+    }
+
+    mutating func endArray() { text += "]" }
 
     /// A value that is already JSON text (an object, an array of objects…).
     mutating func field(_ name: String, raw: String) {
