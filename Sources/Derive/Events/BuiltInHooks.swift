@@ -53,40 +53,46 @@ struct DeliveryURLBuilder: Sendable {
             format: derivative.format)
     }
 
-    /// Calls `body` once with each URL that went stale: the original (with and without its
+    /// Writes the URLs that went stale as the JSON array `name`: the original (with and without its
     /// extension) when `original`, and every derivative, under the invalidation version policy.
-    /// The URLs are built in one reused buffer: a bulk delete names millions of them.
-    func forEachStaleURL(
-        _ resource: ResourceRecord, original: Bool, derivatives: [DerivativeRecord], _ body: (String) -> Void
+    /// Each URL is written straight into the payload: a bulk delete names millions of them.
+    func writeStaleURLs(
+        _ name: String, _ resource: ResourceRecord, original: Bool, derivatives: [DerivativeRecord],
+        into json: inout JSONObjectWriter
     ) {
         let parts = parts(resource.key, version: versioned ? resource.version : nil)
+        json.beginArray(name)
+        defer { json.endArray() }
         // Within one version, derivative URLs differ by (transformation, format) and contain the
         // transformation, so they repeat neither each other nor the original's. Only an empty
         // transformation or a mix of versions can repeat a URL; then dedupe through a set.
         let version = derivatives.first?.version
-        var seen: Set<String>? =
-            derivatives.contains { $0.transformation.isEmpty || $0.version != version } ? [] : nil
-        var buffer = ""
-        buffer.reserveCapacity(parts.head.utf8.count + parts.tail.utf8.count + 64)
-        func emit(_ transformation: String, _ format: String?) {
-            buffer.removeAll(keepingCapacity: true)
-            buffer += parts.head
-            if !transformation.isEmpty {
-                buffer += transformation
-                buffer += "/"
-            }
-            buffer += parts.tail
-            if let format, !format.isEmpty {
-                buffer += "."
-                buffer += format
-            }
-            if seen == nil || seen!.insert(buffer).inserted { body(buffer) }
+        guard !derivatives.contains(where: { $0.transformation.isEmpty || $0.version != version }) else {
+            var seen = Set<String>()
+            var all =
+                original
+                ? [
+                    url(parts, transformation: "", format: resource.format),
+                    url(parts, transformation: "", format: nil),
+                ] : []
+            all += derivatives.map { url(parts, transformation: $0.transformation, format: $0.format) }
+            for url in all where seen.insert(url).inserted { json.arrayElement(url) }
+            return
         }
         if original {
-            emit("", resource.format)
-            emit("", nil)
+            if !resource.format.isEmpty {
+                json.arrayElement(concatenating: parts.head, parts.tail, ".", resource.format)
+            }
+            json.arrayElement(concatenating: parts.head, parts.tail)
         }
-        for derivative in derivatives { emit(derivative.transformation, derivative.format) }
+        for derivative in derivatives {
+            if derivative.format.isEmpty {
+                json.arrayElement(concatenating: parts.head, derivative.transformation, "/", parts.tail)
+            } else {
+                json.arrayElement(
+                    concatenating: parts.head, derivative.transformation, "/", parts.tail, ".", derivative.format)
+            }
+        }
     }
 
     static func secure(_ url: String) -> String {
@@ -242,9 +248,7 @@ struct InvalidationHook: LifecycleHook {
         json.field("type", resource.key.type)
         json.field("public_id", resource.key.publicID)
         json.field("version", resource.version)
-        json.beginArray("urls")
-        urls.forEachStaleURL(resource, original: original, derivatives: derivatives) { json.arrayElement($0) }
-        json.endArray()
+        urls.writeStaleURLs("urls", resource, original: original, derivatives: derivatives, into: &json)
         events.append(
             EventDraft(
                 kind: EventKind.invalidate.rawValue, key: resource.key, version: resource.version,

@@ -6,110 +6,128 @@ import Foundation
     import Darwin
 #endif
 
-/// Builds a JSON object as text, fast enough to write tens of thousands of event payloads per
-/// second inside a catalog transaction (no Foundation encoders, no intermediate dictionaries).
+/// Builds a JSON object as text, fast enough to write hundreds of thousands of event payloads per
+/// second inside a catalog transaction: no Foundation encoders, no intermediate dictionaries, and
+/// UTF-8 bytes appended to one buffer (a `String` is made once, at the end).
 struct JSONObjectWriter {
-    private var text: String
+    private var bytes: [UInt8] = []
     private var empty = true
     private var arrayEmpty = true
 
-    /// `capacity`: the expected length, to grow the text once rather than by doubling.
+    /// `capacity`: the expected length in bytes, to grow the buffer once rather than by doubling.
     init(capacity: Int = 256) {
-        text = "{"
-        text.reserveCapacity(capacity)
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
     }
 
     private mutating func key(_ name: String) {
-        if !empty { text += "," }
+        if !empty { bytes.append(UInt8(ascii: ",")) }
         empty = false
-        Self.appendQuoted(name, to: &text)
-        text += ":"
+        Self.appendQuoted(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
     }
 
     mutating func field(_ name: String, _ value: String?) {
         guard let value else { return }
         key(name)
-        Self.appendQuoted(value, to: &text)
+        Self.appendQuoted(value, to: &bytes)
     }
 
     mutating func field(_ name: String, _ value: Int?) {
         guard let value else { return }
         key(name)
-        text += String(value)
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     mutating func field(_ name: String, _ value: Bool) {
         key(name)
-        text += value ? "true" : "false"
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     mutating func field(_ name: String, strings: [String]) {
-        key(name)
-        text += "["
-        for (index, value) in strings.enumerated() {
-            if index > 0 { text += "," }
-            Self.appendQuoted(value, to: &text)
-        }
-        text += "]"
+        beginArray(name)
+        for value in strings { arrayElement(value) }
+        endArray()
     }
 
     /// An array of strings written element by element (`beginArray`, `arrayElement`…, `endArray`),
     /// for values produced one at a time.
     mutating func beginArray(_ name: String) {
         key(name)
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         arrayEmpty = true
     }
 
     mutating func arrayElement(_ value: String) {
-        if !arrayEmpty { text += "," }
+        if !arrayEmpty { bytes.append(UInt8(ascii: ",")) }
         arrayEmpty = false
-        Self.appendQuoted(value, to: &text)
+        Self.appendQuoted(value, to: &bytes)
     }
 
-    mutating func endArray() { text += "]" }
+    /// An array element that is the concatenation of `pieces` (no intermediate string).
+    mutating func arrayElement(concatenating pieces: String...) {
+        if !arrayEmpty { bytes.append(UInt8(ascii: ",")) }
+        arrayEmpty = false
+        bytes.append(UInt8(ascii: "\""))
+        for piece in pieces { Self.appendEscaped(piece, to: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func endArray() { bytes.append(UInt8(ascii: "]")) }
 
     /// A value that is already JSON text (an object, an array of objects…).
     mutating func field(_ name: String, raw: String) {
         key(name)
-        text += raw
+        bytes.append(contentsOf: raw.utf8)
     }
 
     mutating func field(_ name: String, objects: [String]) {
-        field(name, raw: "[" + objects.joined(separator: ",") + "]")
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, object) in objects.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: object.utf8)
+        }
+        bytes.append(UInt8(ascii: "]"))
     }
 
-    func finish() -> String { text + "}" }
+    func finish() -> String {
+        var text = bytes
+        text.append(UInt8(ascii: "}"))
+        return String(decoding: text, as: UTF8.self)
+    }
 
-    static func appendQuoted(_ value: String, to text: inout String) {
-        text += "\""
-        var needsEscaping = false
-        for unit in value.utf8 where unit < 0x20 || unit == 0x22 || unit == 0x5C {
-            needsEscaping = true
-            break
-        }
-        guard needsEscaping else {
-            text += value
-            text += "\""
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
+    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        appendEscaped(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `value`'s UTF-8 with JSON's escapes: quote, backslash and control characters.
+    static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { utf8 in
+            var clean = utf8.startIndex
+            for index in utf8.indices {
+                let unit = utf8[index]
+                guard unit < 0x20 || unit == 0x22 || unit == 0x5C else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<index]))
+                switch unit {
+                case 0x22: bytes.append(contentsOf: #"\""#.utf8)
+                case 0x5C: bytes.append(contentsOf: #"\\"#.utf8)
+                case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
+                case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
+                case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: #"\u00"#.utf8)
+                    bytes.append(hex[Int(unit >> 4)])
+                    bytes.append(hex[Int(unit & 0xF)])
                 }
+                clean = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<utf8.endIndex]))
         }
-        text += "\""
     }
 }
 
