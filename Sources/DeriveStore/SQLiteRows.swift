@@ -194,11 +194,18 @@ extension SQLiteCatalog {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let now = Date().timeIntervalSince1970
+        let binding = SQLiteBinding(insert, in: db)
+        defer { binding.finish() }
         for draft in drafts {
-            try insert.execute(arguments: [
-                now, draft.kind, draft.key?.resourceType, draft.key?.type, draft.key?.publicID, draft.version,
-                draft.payload, draft.notificationURL,
-            ])
+            try binding.bind(1, now)
+            try binding.bind(2, draft.kind)
+            try binding.bind(3, draft.key?.resourceType)
+            try binding.bind(4, draft.key?.type)
+            try binding.bind(5, draft.key?.publicID)
+            try binding.bind(6, draft.version)
+            try binding.bind(7, draft.payload)
+            try binding.bind(8, draft.notificationURL)
+            try binding.step()
         }
     }
 
