@@ -9,11 +9,12 @@ struct SQLiteBinding {
     private let handle: OpaquePointer
     private let connection: OpaquePointer?
 
-    init(_ statement: Statement, in db: Database) {
+    /// `keepingArguments`: the statement's arguments were already set through GRDB.
+    init(_ statement: Statement, in db: Database, keepingArguments: Bool = false) {
         handle = statement.sqliteStatement
         connection = db.sqliteConnection
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        if !keepingArguments { sqlite3_clear_bindings(handle) }
     }
 
     /// `sqlite3_bind_text` copies the bytes (SQLITE_TRANSIENT), so `value` need not outlive the call.
@@ -53,9 +54,36 @@ struct SQLiteBinding {
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
     }
 
+    /// Steps through the rows the statement returns, handing each to `body` while it is current.
+    func forEachRow(_ body: (SQLiteRow) throws -> Void) throws {
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { return try check(code) }
+            try body(SQLiteRow(handle: handle))
+        }
+    }
+
     /// Leaves the statement as GRDB expects to find it.
     func finish() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+    }
+}
+
+/// The current row of a statement: column values read in place (valid only inside `forEachRow`).
+struct SQLiteRow {
+    fileprivate let handle: OpaquePointer
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
+    /// Text (NULL reads as ""), decoded from the length SQLite reports rather than by `strlen`.
+    func string(_ column: Int32) -> String {
+        guard let text = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 }

@@ -134,27 +134,28 @@ extension SQLiteCatalog {
 
     /// Deletes the derivatives matching `condition` and appends them to `byOwner` (original's row
     /// id → derivatives in creation order, i.e. `seq` order), keyed with `keys`. Bulk deletes run
-    /// through here: rows are decoded straight from the statement, without copies.
+    /// through here: rows are decoded in place through the C API (`SQLiteRow`).
     static func deleteDerivatives(
         _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey],
         into byOwner: inout [Int64: [DerivativeRecord]]
     ) throws {
-        let cursor = try Row.fetchCursor(
-            db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING seq, \(derivativeColumns)",
-            arguments: arguments)
+        let statement = try db.cachedStatement(
+            sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING seq, \(derivativeColumns)")
+        try statement.setArguments(arguments)
         var records: [DerivativeRecord] = []
         var order: [(seq: Int64, owner: Int64, index: Int)] = []
         records.reserveCapacity(1_024)
         order.reserveCapacity(1_024)
-        while let row = try cursor.next() {
-            let owner: Int64 = row[2]
-            guard let key = keys[owner] else { continue }
-            order.append((row[0], owner, records.count))
+        try SQLiteBinding(statement, in: db, keepingArguments: true).forEachRow { row in
+            let owner = row.int64(2)
+            guard let key = keys[owner] else { return }
+            order.append((row.int64(0), owner, records.count))
             records.append(
                 DerivativeRecord(
-                    id: row[1], key: key, version: row[3], transformation: row[4], format: row[5], blob: row[6],
-                    bytes: row[7], width: row[8], height: row[9], renderer: row[10],
-                    createdAt: Date(timeIntervalSince1970: row[11])))
+                    id: row.string(1), key: key, version: row.int(3), transformation: row.string(4),
+                    format: row.string(5), blob: row.string(6), bytes: row.int(7), width: row.int(8),
+                    height: row.int(9), renderer: row.string(10),
+                    createdAt: Date(timeIntervalSince1970: row.double(11))))
         }
         try noteStaleLookups(db, deleted: order.count)
         try unlinkNames(db, derivatives: order.map(\.seq))
