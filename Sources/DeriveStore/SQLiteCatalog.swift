@@ -242,6 +242,19 @@ public final class SQLiteCatalog: Catalog {
 
     // MARK: - Transactions and errors
 
+    /// Copies the write-ahead log into the database file and truncates it (SQLite's `TRUNCATE`
+    /// checkpoint), waiting for readers. After a bulk import, so that the next writes do not pay
+    /// for copying the import.
+    public func checkpoint() async throws(StoreError) {
+        do {
+            try await pool.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
         do { return try await pool.read(body) } catch { throw Self.storeError(error) }
     }
