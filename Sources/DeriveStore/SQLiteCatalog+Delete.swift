@@ -38,11 +38,14 @@ extension SQLiteCatalog {
             }
             let deleteOriginals = !keepOriginal && filter == nil
             if deleteOriginals {
+                let tagged = found.values.contains { !$0.record.tags.isEmpty }
                 for chunk in Self.chunks(ids) {
                     let list = Self.placeholders(chunk.count)
-                    try db.execute(
-                        sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
-                        arguments: StatementArguments(chunk))
+                    if tagged {
+                        try db.execute(
+                            sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
+                            arguments: StatementArguments(chunk))
+                    }
                     try db.execute(
                         sql: "DELETE FROM resources WHERE id IN (\(list))", arguments: StatementArguments(chunk))
                 }

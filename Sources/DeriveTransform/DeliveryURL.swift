@@ -118,10 +118,7 @@ public struct DeliveryURL: Sendable, Hashable {
         if !isRemote { source = collapseSlashes(source) }
         var sourceToSign = source
         if let format { sourceToSign += "." + format }
-        var version = version
-        if version == nil, forceVersion, !isRemote, sourceToSign.utf8.contains(0x2F), !startsWithVersion(sourceToSign) {
-            version = 1
-        }
+        let version = forcedVersion(version, source: sourceToSign, forceVersion: forceVersion, isRemote: isRemote)
         let canonical = transformation.canonical
         var signature = ""
         if let secret {
@@ -154,6 +151,27 @@ public struct DeliveryURL: Sendable, Hashable {
         }
         let parts = [cloudName ?? "", rt, ty, signature, canonical, version.map { "v\($0)" } ?? "", output]
         return "/" + parts.filter { !$0.isEmpty }.joined(separator: "/")
+    }
+
+    /// The part of a delivery path after the transformation, without an extension:
+    /// `[v<version>/]<escaped public id>`, exactly as `path` writes it (`v1` forced for ids in
+    /// folders). Cheaper than `path` for callers that add transformations themselves, such as
+    /// invalidation events naming every derivative of thousands of originals.
+    public static func sourcePath(publicID: String, version: Int?, forceVersion: Bool = true) -> String {
+        let isRemote = publicID.hasPrefix("http:") || publicID.hasPrefix("https:")
+        var source = PercentCoding.smartEscape(publicID)
+        if !isRemote { source = collapseSlashes(source) }
+        guard let version = forcedVersion(version, source: source, forceVersion: forceVersion, isRemote: isRemote)
+        else { return source }
+        return "v\(version)/" + source
+    }
+
+    /// SDK rule: a source in a folder gets `v1` unless a version is given or it starts with one.
+    static func forcedVersion(_ version: Int?, source: String, forceVersion: Bool, isRemote: Bool) -> Int? {
+        if version == nil, forceVersion, !isRemote, source.utf8.contains(0x2F), !startsWithVersion(source) {
+            return 1
+        }
+        return version
     }
 
     static func collapseSlashes(_ s: String) -> String {

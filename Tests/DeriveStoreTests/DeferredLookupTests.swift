@@ -123,6 +123,16 @@ import Testing
         #expect(try rows("derivative_names") == 0)
     }
 
+    @Test func aCheckpointEmptiesTheWriteAheadLog() async throws {
+        let catalog = try SQLiteCatalog(path: path)
+        try await catalog.importResources([(original("a", blob: 1), [derivative("a", width: 10, blob: 2)])])
+        let wal = path + "-wal"
+        #expect(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int ?? 0 > 0)
+        try await catalog.checkpoint()
+        #expect(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int == 0)
+        #expect(try await catalog.derivatives(ids: [derivative("a", width: 10, blob: 2).id]).count == 1)
+    }
+
     @Test func anOverwrittenOriginalIsFoundByItsNewBlobOnly() async throws {
         let catalog = try SQLiteCatalog(path: path)
         _ = try await catalog.saveResource(original("a", blob: 1), overwrite: true)

@@ -41,6 +41,21 @@ import Testing
         }
     }
 
+    @Test func garbageCollectionCompactsTheCatalogLookups() async throws {
+        try await LifecycleFixture.with { fixture in
+            let seeded = try await fixture.seed("k/", count: 10, derivatives: 3)
+            _ = try await fixture.derive.deleteResources(
+                publicIDs: seeded.prefix(4).map(\.0.key.publicID), options: DeleteOptions(keepOriginal: true))
+            let report = try await fixture.derive.collectGarbage(gracePeriod: 0)
+            #expect(report.staleLookupEntriesRemoved == 12)  // 4 originals' 3 derivatives each
+            #expect(try await fixture.derive.collectGarbage(gracePeriod: 0).staleLookupEntriesRemoved == 0)
+            // Everything that is left is still found by id.
+            let kept = seeded[4...].flatMap(\.1).map(\.id)
+            let deleted = try await fixture.derive.deleteDerivedResources(ids: Array(kept.prefix(5)))
+            #expect(deleted.values.allSatisfy { $0 == .deleted } && deleted.count == 5)
+        }
+    }
+
     @Test func theConsistencyCheckFindsRowsWithoutBlobsAndRepairsDerivatives() async throws {
         try await LifecycleFixture.with { fixture in
             let seeded = try await fixture.seed("c/", count: 20, derivatives: 1)

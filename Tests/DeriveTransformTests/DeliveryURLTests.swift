@@ -243,4 +243,15 @@ struct DeliveryURLTests {
             }
         }
     }
+
+    @Test(arguments: [
+        ("sample", nil as Int?), ("sample", 1_700_000_000), ("folder/sub/sample", nil), ("folder/sample", 42),
+        ("v123/sample", nil), ("a//b", nil), ("with space & ü", nil), ("https://example.com/x.jpg", nil),
+    ])
+    func sourcePathIsThePathAfterTheTransformation(publicID: String, version: Int?) {
+        let path = DeliveryURL.path(
+            cloudName: "demo", resourceType: "image", type: "upload", publicID: publicID, transformation: .empty,
+            format: nil, version: version, signWith: nil)
+        #expect(path == "/demo/image/upload/" + DeliveryURL.sourcePath(publicID: publicID, version: version))
+    }
 }

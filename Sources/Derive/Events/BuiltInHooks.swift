@@ -17,12 +17,13 @@ struct DeliveryURLBuilder: Sendable {
     }
 
     func parts(_ key: ResourceKey, version: Int?) -> Parts {
-        let path = DeliveryURL.path(
-            cloudName: cloudName, resourceType: key.resourceType, type: key.type, publicID: key.publicID,
-            transformation: .empty, format: nil, version: version, signWith: nil)
-        let head = "/" + [cloudName, key.resourceType, key.type].filter { !$0.isEmpty }.joined(separator: "/") + "/"
-        let tail = path.hasPrefix(head) ? String(path.dropFirst(head.count)) : path
-        return Parts(head: (baseURL ?? "") + head, tail: tail)
+        var head = baseURL ?? ""
+        head += "/"
+        for part in [cloudName, key.resourceType, key.type] where !part.isEmpty {
+            head += part
+            head += "/"
+        }
+        return Parts(head: head, tail: DeliveryURL.sourcePath(publicID: key.publicID, version: version))
     }
 
     func url(_ parts: Parts, transformation: String, format: String?) -> String {
