@@ -5,7 +5,7 @@ import GRDB
 /// touches pages near the rows it deletes. An entry whose row was deleted (or whose original got
 /// another blob) goes stale; every lookup joins the row and compares the full id or hash, so stale
 /// entries (and 64-bit key collisions) are filtered out, never returned. Stale entries are counted and removed by
-/// rebuilding both tables from the live rows once they are twice as many (and on `gc`).
+/// rebuilding the tables from the live rows once they are three times as many (and on `gc`).
 extension SQLiteCatalog {
     /// Rows in `derivatives d` whose id is `?` (bind `lookupKey(id)`, then `id`).
     static let derivativeByID = """
@@ -48,9 +48,9 @@ extension SQLiteCatalog {
     }
 
     /// Counts `deleted` lookup entries that went stale (deleted rows, replaced blobs), and rebuilds the lookup
-    /// tables once stale entries are twice the live ones: a rebuild costs less than the deletes
-    /// since the previous one, so deletes stay O(1) amortised and the tables at most about three
-    /// times their live size.
+    /// tables once stale entries are three times the live ones: a rebuild costs a third of the
+    /// deletes since the previous one, so deletes stay O(1) amortised and the tables at most about
+    /// four times their live size.
     static func noteStaleLookups(_ db: Database, deleted: Int) throws {
         guard deleted > 0 else { return }
         let row = try Row.fetchOne(
@@ -62,7 +62,7 @@ extension SQLiteCatalog {
             arguments: [deleted])
         guard let row else { return }
         let (garbage, entries): (Int, Int) = (row[0], row[1])
-        if garbage >= minimumGarbage, garbage * 3 >= entries * 2 { try rebuildLookups(db) }
+        if garbage >= minimumGarbage, garbage * 4 >= entries * 3 { try rebuildLookups(db) }
     }
 
     /// Fewer stale entries than this never trigger a rebuild (small catalogs would rebuild often).

@@ -168,7 +168,7 @@ enum SQLiteSchema {
         // lookup joins `derivatives` on `seq` and compares the full id or hash, so a stale entry is
         // never an answer. `catalog_counters` counts entries and stale entries (`lookup_entries`,
         // `lookup_garbage`) so that the delete path can decide in O(1) to rebuild both tables from the
-        // live rows (amortised: when stale entries are twice the live ones; and on `gc`).
+        // live rows (amortised: when stale entries are three times the live ones; and on `gc`).
         migrator.registerMigration("v3-deferred-lookups") { db in
             try db.execute(
                 sql: """
