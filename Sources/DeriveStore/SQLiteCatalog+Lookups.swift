@@ -1,11 +1,12 @@
 import GRDB
 
 /// Finding derivatives by id and rows by blob hash through `derivative_ids`, `derivative_blobs`
-/// and `resource_blobs` (schema v3, v4): side tables that deletes leave alone, so a bulk delete only
-/// touches pages near the rows it deletes. An entry whose row was deleted (or whose original got
-/// another blob) goes stale; every lookup joins the row and compares the full id or hash, so stale
-/// entries (and 64-bit key collisions) are filtered out, never returned. Stale entries are counted and removed by
-/// rebuilding the tables from the live rows once they are three times as many (and on `gc`).
+/// and `resource_blobs` (schema v3, v4): side tables that deletes leave alone, so a bulk delete
+/// only touches pages near the rows it deletes. An entry whose row was deleted (or whose original
+/// got another blob) goes stale; every lookup joins the row and compares the full id or hash, so
+/// stale entries (and 64-bit key collisions) are filtered out, never returned. Stale entries are
+/// counted and removed by rebuilding the tables from the live rows once they are three times as
+/// many as the live ones (and on `gc`).
 extension SQLiteCatalog {
     /// Rows in `derivatives d` whose id is `?` (bind `lookupKey(id)`, then `id`).
     static let derivativeByID = """
@@ -47,10 +48,10 @@ extension SQLiteCatalog {
             .execute()
     }
 
-    /// Counts `deleted` lookup entries that went stale (deleted rows, replaced blobs), and rebuilds the lookup
-    /// tables once stale entries are three times the live ones: a rebuild costs a third of the
-    /// deletes since the previous one, so deletes stay O(1) amortised and the tables at most about
-    /// four times their live size.
+    /// Counts `deleted` lookup entries that went stale (deleted rows, replaced blobs), and rebuilds
+    /// the lookup tables once stale entries are three times the live ones: a rebuild costs a third
+    /// of the deletes since the previous one, so deletes stay O(1) amortised and the tables at most
+    /// about four times their live size.
     static func noteStaleLookups(_ db: Database, deleted: Int) throws {
         guard deleted > 0 else { return }
         let row = try Row.fetchOne(

@@ -146,8 +146,11 @@ extension SQLiteCatalog {
         var order: [(seq: Int64, owner: Int64, index: Int)] = []
         records.reserveCapacity(1_024)
         order.reserveCapacity(1_024)
+        var deletedSeqs: [Int64] = []
+        deletedSeqs.reserveCapacity(1_024)
         try SQLiteBinding(statement, in: db, keepingArguments: true).forEachRow { row in
             let owner = row.int64(2)
+            deletedSeqs.append(row.int64(0))
             guard let key = keys[owner] else { return }
             order.append((row.int64(0), owner, records.count))
             records.append(
@@ -157,8 +160,8 @@ extension SQLiteCatalog {
                     height: row.int(9), renderer: row.string(10),
                     createdAt: Date(timeIntervalSince1970: row.double(11))))
         }
-        try noteStaleLookups(db, deleted: order.count)
-        try unlinkNames(db, derivatives: order.map(\.seq))
+        try noteStaleLookups(db, deleted: deletedSeqs.count)
+        try unlinkNames(db, derivatives: deletedSeqs)
         order.sort { $0.seq < $1.seq }  // sorting small tuples, not records
         for entry in order { byOwner[entry.owner, default: []].append(records[entry.index]) }
     }
