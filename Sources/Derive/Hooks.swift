@@ -71,11 +71,9 @@ public struct ChangeContext: Sendable, Hashable {
     /// A per-call URL to notify (Cloudinary's `notification_url`).
     public var notificationURL: String?
     /// When the call started: the `timestamp` of the events it writes.
-    public var time: Date {
-        didSet { timestamp = ISOTime.string(time) }
-    }
+    public let time: Date
     /// `time` as ISO 8601, formatted once per call rather than once per event.
-    private(set) var timestamp: String
+    let timestamp: String
 
     public init(operation: Operation, invalidate: Bool = false, notificationURL: String? = nil, time: Date = Date()) {
         self.operation = operation

@@ -14,27 +14,20 @@ extension SQLiteCatalog {
             var removed: [Int64: [DerivativeRecord]] = [:]
             for chunk in Self.chunks(ids) {
                 let list = "resource_id IN (\(Self.placeholders(chunk.count)))"
+                var condition = list
+                var arguments = StatementArguments(chunk)
                 if let filter {
-                    for rule in filter {
-                        var condition = list + " AND transformation = ?"
-                        var arguments = StatementArguments(chunk) + [rule.transformation]
-                        if let format = rule.format {
-                            condition += " AND format = ?"
-                            arguments += [format]
-                        }
-                        try Self.deleteDerivatives(
-                            db, where: condition, arguments: arguments, keys: keyByID, into: &removed)
+                    // All rules in one statement, so each original's list stays in creation order.
+                    let rules = filter.map {
+                        $0.format == nil ? "transformation = ?" : "(transformation = ? AND format = ?)"
                     }
-                } else {
-                    try Self.deleteDerivatives(
-                        db, where: list, arguments: StatementArguments(chunk), keys: keyByID, into: &removed)
+                    condition += " AND (" + rules.joined(separator: " OR ") + ")"
+                    for rule in filter {
+                        arguments += [rule.transformation]
+                        if let format = rule.format { arguments += [format] }
+                    }
                 }
-            }
-            if let filter, filter.count > 1 {
-                // Several filters each append in seq order; keep each original's list in creation order.
-                for owner in removed.keys {
-                    removed[owner]!.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-                }
+                try Self.deleteDerivatives(db, where: condition, arguments: arguments, keys: keyByID, into: &removed)
             }
             let deleteOriginals = !keepOriginal && filter == nil
             if deleteOriginals {
@@ -93,29 +86,24 @@ extension SQLiteCatalog {
         }
     }
 
-    /// Deletes the derivatives each `(condition, arguments)` chooses, grouped by original.
+    /// Deletes the derivatives each `(condition, arguments)` chooses, grouped by original. Their
+    /// originals are read first, so that the rows go through the one deleting path
+    /// (`deleteDerivatives(_:where:arguments:keys:into:)`).
     static func deleteDerivatives(_ db: Database, chunks: [(String, StatementArguments)]) throws
         -> [ResourceDeletion]
     {
-        var rows: [Row] = []
+        var removed: [Int64: [DerivativeRecord]] = [:]
+        var owners: [Int64: ResourceRecord] = [:]
         for (condition, arguments) in chunks {
-            rows += try Row.fetchAll(
-                db, sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING \(derivativeColumns), seq",
-                arguments: arguments)
+            let ownerIDs = try Int64.fetchAll(
+                db, sql: "SELECT DISTINCT resource_id FROM derivatives AS d WHERE \(condition)", arguments: arguments)
+            owners.merge(try fetchResources(db, rowIDs: ownerIDs)) { first, _ in first }
+            try deleteDerivatives(
+                db, where: condition, arguments: arguments, keys: owners.mapValues(\.key), into: &removed)
         }
-        try noteStaleLookups(db, deleted: rows.count)
-        try unlinkNames(db, derivatives: rows.map { $0[11] })
-        let owners = try fetchResources(db, rowIDs: rows.map { $0[1] })
-        var grouped: [Int64: [DerivativeRecord]] = [:]
-        for row in rows {
-            let owner: Int64 = row[1]
-            guard let resource = owners[owner] else { continue }
-            grouped[owner, default: []].append(derivative(from: row, key: resource.key))
-        }
-        return grouped.sorted { $0.key < $1.key }.map { owner, derivatives in
+        return removed.sorted { $0.key < $1.key }.map { owner, derivatives in
             ResourceDeletion(
-                key: owners[owner]!.key, resource: owners[owner], originalDeleted: false,
-                derivatives: derivatives.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) })
+                key: owners[owner]!.key, resource: owners[owner], originalDeleted: false, derivatives: derivatives)
         }
     }
 

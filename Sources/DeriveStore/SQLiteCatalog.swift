@@ -63,8 +63,10 @@ public final class SQLiteCatalog: Catalog {
             } else {
                 try Self.setTags(db, resourceID: id, record.tags)
             }
-            let removed = try Self.deleteDerivatives(
-                db, where: "resource_id = ?", arguments: [id], keys: [id: record.key])
+            var byOwner: [Int64: [DerivativeRecord]] = [:]
+            try Self.deleteDerivatives(
+                db, where: "resource_id = ?", arguments: [id], keys: [id: record.key], into: &byOwner)
+            let removed = byOwner[id] ?? []
             try db.execute(
                 sql: """
                     UPDATE resources SET version = ?, blob = ?, blob_key = ?, format = ?, width = ?, height = ?,

@@ -122,19 +122,10 @@ extension SQLiteCatalog {
         return found
     }
 
-    /// Deletes the derivatives matching `condition` and returns them (ordered by creation), each
-    /// with the key of its original from `keys` (row id → key).
-    static func deleteDerivatives(
-        _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey]
-    ) throws -> [DerivativeRecord] {
-        var byOwner: [Int64: [DerivativeRecord]] = [:]
-        try deleteDerivatives(db, where: condition, arguments: arguments, keys: keys, into: &byOwner)
-        return byOwner.values.flatMap { $0 }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-    }
-
     /// Deletes the derivatives matching `condition` and appends them to `byOwner` (original's row
-    /// id → derivatives in creation order, i.e. `seq` order), keyed with `keys`. Bulk deletes run
-    /// through here: rows are decoded in place through the C API (`SQLiteRow`).
+    /// id → derivatives in creation order, i.e. `seq` order), keyed with `keys`. Every derivative
+    /// delete runs through here, so stale lookups are counted and name links removed in one place;
+    /// rows are decoded in place through the C API (`SQLiteRow`), as a bulk delete returns thousands.
     static func deleteDerivatives(
         _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey],
         into byOwner: inout [Int64: [DerivativeRecord]]

@@ -37,6 +37,26 @@ private func listPage(_ benchmark: Benchmark, page: Int, query: ResourceQuery) a
     }
 }
 
+/// Seeds a fresh store with `originals` (5 derivatives each), then measures deleting them all through the
+/// batched API and records derivative records per second.
+private func measureDeleteAll(
+    _ benchmark: Benchmark, originals: Int, reclaim: LifecycleConfiguration.BlobReclaim, writeBlobs: Bool
+) async throws {
+    let store = try await Store(reclaim: reclaim)
+    try await store.seed("b", 0..<originals, derivatives: 5, writeBlobs: writeBlobs)
+    // Flush every dirty page first (the seeding, and the blob files an earlier benchmark wrote and
+    // removed), so that their write-back does not run during the measurement.
+    sync()
+    let start = ContinuousClock.now
+    benchmark.startMeasurement()
+    let derived = try await store.deleteAll()
+    benchmark.stopMeasurement()
+    let seconds = (ContinuousClock.now - start) / .seconds(1)
+    benchmark.measurement(.custom("derivative records/s"), Int(Double(derived) / seconds))
+    precondition(derived == originals * 5)
+    await store.close()
+}
+
 let benchmarks: @Sendable () -> Void = {
     let single = Benchmark.Configuration(
         metrics: [.wallClock, .cpuTotal], warmupIterations: 3, maxDuration: .seconds(60), maxIterations: 60)
@@ -84,35 +104,14 @@ let benchmarks: @Sendable () -> Void = {
     let bulkName =
         "Delete all \(deleteOriginals) originals + \(deleteOriginals * 5) derivatives, batched (reclaim excluded)"
     Benchmark(bulkName, configuration: fiveRuns) { benchmark in
-        let store = try await Store(reclaim: .deferred)
-        try await store.seed("b", 0..<deleteOriginals, derivatives: 5, writeBlobs: false)
-        // Flush every dirty page first (the seeding, and the 60,000 blob files the benchmark before
-        // this one wrote and removed), so that their write-back does not run during the measurement.
-        sync()
-        let start = ContinuousClock.now
-        benchmark.startMeasurement()
-        let derived = try await store.deleteAll()
-        benchmark.stopMeasurement()
-        let seconds = (ContinuousClock.now - start) / .seconds(1)
-        benchmark.measurement(.custom("derivative records/s"), Int(Double(derived) / seconds))
-        precondition(derived == deleteOriginals * 5)
-        await store.close()
+        try await measureDeleteAll(benchmark, originals: deleteOriginals, reclaim: .deferred, writeBlobs: false)
     }
 
     let reclaimOriginals = deleteOriginals / 10
     let reclaimName =
         "Delete all \(reclaimOriginals) originals + \(reclaimOriginals * 5) derivatives, batched, with blob reclaim"
     Benchmark(reclaimName, configuration: once) { benchmark in
-        let store = try await Store(reclaim: .immediately)
-        try await store.seed("c", 0..<reclaimOriginals, derivatives: 5, writeBlobs: true)
-        let start = ContinuousClock.now
-        benchmark.startMeasurement()
-        let derived = try await store.deleteAll()
-        benchmark.stopMeasurement()
-        let seconds = (ContinuousClock.now - start) / .seconds(1)
-        benchmark.measurement(.custom("derivative records/s"), Int(Double(derived) / seconds))
-        precondition(derived == reclaimOriginals * 5)
-        await store.close()
+        try await measureDeleteAll(benchmark, originals: reclaimOriginals, reclaim: .immediately, writeBlobs: true)
     }
 
     // List 1,000,000 originals 500 at a time: the cost of a page must not depend on its depth.

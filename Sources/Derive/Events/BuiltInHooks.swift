@@ -27,19 +27,10 @@ struct DeliveryURLBuilder: Sendable {
     }
 
     func url(_ parts: Parts, transformation: String, format: String?) -> String {
-        var url = ""
-        url.reserveCapacity(
-            parts.head.utf8.count + transformation.utf8.count + parts.tail.utf8.count + (format?.utf8.count ?? 0) + 2)
-        url += parts.head
-        if !transformation.isEmpty {
-            url += transformation
-            url += "/"
-        }
+        var url = parts.head
+        if !transformation.isEmpty { url += transformation + "/" }
         url += parts.tail
-        if let format, !format.isEmpty {
-            url += "."
-            url += format
-        }
+        if let format, !format.isEmpty { url += "." + format }
         return url
     }
 
