@@ -145,15 +145,29 @@ extension Derive {
         async throws(DeriveError) -> DeleteResult
     {
         let limit = min(max(1, options.batchSize), DeleteOptions.maxBatchSize)
-        let batch = try await storing {
-            try await self.catalog.selectResources(
-                resourceType: options.resourceType, type: options.type, selection, after: options.cursor, limit: limit)
+        guard lifecycle.hooks.user.isEmpty else {
+            // Hooks see each batch before it goes (`willDelete`), so it is selected first.
+            let batch = try await storing {
+                try await self.catalog.selectResources(
+                    resourceType: options.resourceType, type: options.type, selection, after: options.cursor,
+                    limit: limit)
+            }
+            let deletions = try await deleteBatch(
+                batch.keys, planned: nil, options: options, operation: .deleteResources)
+            return DeleteResult(
+                outcomes: deletions.filter { $0.resource != nil }.map(Self.outcome), partial: batch.nextCursor != nil,
+                nextCursor: batch.nextCursor)
         }
-        let deletions = try await deleteBatch(
-            batch.keys, planned: nil, options: options, operation: .deleteResources)
-        return DeleteResult(
-            outcomes: deletions.filter { $0.resource != nil }.map(Self.outcome), partial: batch.nextCursor != nil,
-            nextCursor: batch.nextCursor)
+        let filter = try await derivedFilters(options.transformations)
+        let context = ChangeContext(
+            operation: .deleteResources, invalidate: options.invalidate, notificationURL: options.notificationURL)
+        let (deletions, next) = try await committing(context) { recorder throws(StoreError) in
+            try await self.catalog.deleteResources(
+                resourceType: options.resourceType, type: options.type, selection, after: options.cursor,
+                limit: limit, keepOriginal: options.keepOriginal || filter != nil, filter: filter, recorder: recorder)
+        }
+        await reclaimReleased(deletions)
+        return DeleteResult(outcomes: deletions.map(Self.outcome), partial: next != nil, nextCursor: next)
     }
 
     /// Deletes up to 100 derivatives by id (the `id` of `ResourceDetails.derived`), keeping their
@@ -207,10 +221,14 @@ extension Derive {
         let deletions = try await committing(context) { recorder throws(StoreError) in
             try await self.catalog.deleteResources(keys, keepOriginal: keepOriginal, filter: filter, recorder: recorder)
         }
-        if configuration.lifecycle.blobReclaim == .immediately {
-            await reclaim(deletions.reduce(into: Set<String>()) { $0.formUnion($1.releasedBlobs) })
-        }
+        await reclaimReleased(deletions)
         return deletions
+    }
+
+    /// Reclaims the blobs `deletions` released, when blobs are reclaimed immediately.
+    func reclaimReleased(_ deletions: [ResourceDeletion]) async {
+        guard configuration.lifecycle.blobReclaim == .immediately else { return }
+        await reclaim(deletions.reduce(into: Set<String>()) { $0.formUnion($1.releasedBlobs) })
     }
 
     /// Parses `transformations` (eager syntax, `|`-separated) into canonical filters.

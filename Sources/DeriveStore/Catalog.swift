@@ -60,6 +60,14 @@ public protocol Catalog: Sendable {
         _ keys: [ResourceKey], keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> [ResourceDeletion]
 
+    /// The next batch of a bulk walk (as ``selectResources(resourceType:type:_:after:limit:)``
+    /// selects it) deleted as ``deleteResources(_:keepOriginal:filter:recorder:)`` deletes keys,
+    /// with the cursor that continues the walk.
+    func deleteResources(
+        resourceType: String, type: String?, _ selection: ResourceSelection, after cursor: String?, limit: Int,
+        keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> (deletions: [ResourceDeletion], nextCursor: String?)
+
     /// Deletes derivatives by id in one transaction; returns those that existed.
     func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError)
         -> [DerivativeRecord]
@@ -163,6 +171,19 @@ extension Catalog {
 
     public func insertDerivative(_ record: DerivativeRecord) async throws(StoreError) -> DerivativeRecord {
         try await insertDerivative(record, namedTransformations: [], recorder: recordNothing)
+    }
+
+    /// Selects the batch, then deletes it in a second transaction. A catalog that can select and
+    /// delete in one transaction should (the SQLite catalog does).
+    public func deleteResources(
+        resourceType: String, type: String?, _ selection: ResourceSelection, after cursor: String?, limit: Int,
+        keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> (deletions: [ResourceDeletion], nextCursor: String?) {
+        let batch = try await selectResources(
+            resourceType: resourceType, type: type, selection, after: cursor, limit: limit)
+        let deletions = try await deleteResources(
+            batch.keys, keepOriginal: keepOriginal, filter: filter, recorder: recorder)
+        return (deletions.filter { $0.resource != nil }, batch.nextCursor)
     }
 
     /// Deletes an original and every derivative of it in one transaction; nil when absent.

@@ -50,14 +50,14 @@ public struct ResourceRecord: Sendable, Hashable, Codable {
 
     /// Cloudinary's `asset_id`: 32 hex digits, stable for the public id across versions.
     public var assetID: String {
-        let text = "asset\u{0}\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)"
-        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
+        ContentHash.sha256Hex(of: "asset\u{0}\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)", digits: 32)
     }
 
     /// Cloudinary's `version_id`: 32 hex digits, different for every version.
     public var versionID: String {
-        let text = "version\u{0}\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(blob)"
-        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
+        ContentHash.sha256Hex(
+            of: "version\u{0}\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(blob)",
+            digits: 32)
     }
 
     /// Tags as stored: trimmed, non-empty, unique, sorted.
@@ -115,6 +115,6 @@ public struct DerivativeRecord: Sendable, Hashable, Codable {
     public static func id(key: ResourceKey, version: Int, transformation: String, format: String) -> String {
         let text =
             "\(key.resourceType)\u{0}\(key.type)\u{0}\(key.publicID)\u{0}\(version)\u{0}\(transformation)\u{0}\(format)"
-        return String(ContentHash.sha256Hex(Array(text.utf8)).prefix(32))
+        return ContentHash.sha256Hex(of: text, digits: 32)
     }
 }

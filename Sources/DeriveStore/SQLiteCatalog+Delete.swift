@@ -9,62 +9,109 @@ extension SQLiteCatalog {
         guard !keys.isEmpty else { return [] }
         return try await write { db in
             let found = try Self.fetchResources(db, keys)
-            let ids = found.values.map(\.id)
-            let keyByID = Dictionary(uniqueKeysWithValues: found.values.map { ($0.id, $0.record.key) })
-            var removed: [Int64: [DerivativeRecord]] = [:]
-            for chunk in Self.chunks(ids) {
-                let list = "resource_id IN (\(Self.placeholders(chunk.count)))"
-                var condition = list
-                var arguments = StatementArguments(chunk)
-                if let filter {
-                    // All rules in one statement, so each original's list stays in creation order.
-                    let rules = filter.map {
-                        $0.format == nil ? "transformation = ?" : "(transformation = ? AND format = ?)"
-                    }
-                    condition += " AND (" + rules.joined(separator: " OR ") + ")"
-                    for rule in filter {
-                        arguments += [rule.transformation]
-                        if let format = rule.format { arguments += [format] }
-                    }
-                }
-                try Self.deleteDerivatives(db, where: condition, arguments: arguments, keys: keyByID, into: &removed)
-            }
-            let deleteOriginals = !keepOriginal && filter == nil
-            if deleteOriginals {
-                let tagged = found.values.contains { !$0.record.tags.isEmpty }
-                for chunk in Self.chunks(ids) {
-                    let list = Self.placeholders(chunk.count)
-                    if tagged {
-                        try db.execute(
-                            sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
-                            arguments: StatementArguments(chunk))
-                    }
-                    try db.execute(
-                        sql: "DELETE FROM resources WHERE id IN (\(list))", arguments: StatementArguments(chunk))
-                }
-                try Self.noteStaleLookups(db, deleted: ids.count)
-            }
-            var changes: [LifecycleChange] = []
-            var outcomes: [ResourceDeletion] = []
-            var seen = Set<ResourceKey>()
-            for key in keys where seen.insert(key).inserted {
-                guard let (id, record) = found[key] else {
-                    outcomes.append(ResourceDeletion(key: key, resource: nil, originalDeleted: false, derivatives: []))
-                    continue
-                }
-                let derivatives = removed[id] ?? []
-                if deleteOriginals {
-                    changes.append(.deleted(record, derivatives: derivatives))
-                } else if !derivatives.isEmpty {
-                    changes.append(.derivedDeleted(record, derivatives: derivatives))
-                }
-                outcomes.append(
-                    ResourceDeletion(
-                        key: key, resource: record, originalDeleted: deleteOriginals, derivatives: derivatives))
-            }
-            try Self.record(db, changes, recorder)
-            return outcomes
+            return try Self.deleteResources(
+                db, keys, found: found, keepOriginal: keepOriginal, filter: filter, recorder: recorder)
         }
+    }
+
+    /// Selects the next batch of the walk and deletes it in the same transaction: one statement
+    /// reads the originals whole, instead of a read transaction for the keys and a lookup of each
+    /// key in the delete's.
+    public func deleteResources(
+        resourceType: String, type: String?, _ selection: ResourceSelection, after cursor: String?, limit: Int,
+        keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> (deletions: [ResourceDeletion], nextCursor: String?) {
+        let position = try cursor.map(CatalogCursor.decode)
+        let limit = max(1, limit)
+        return try await write { db in
+            let query = try Self.walkQuery(
+                columns: Self.resourceColumns, resourceType: resourceType, type: type, selection, after: position,
+                limit: limit)
+            let statement = try db.makeStatement(sql: query.sql)
+            try statement.setArguments(query.arguments)
+            var batch: [(id: Int64, record: ResourceRecord)] = []
+            batch.reserveCapacity(limit + 1)
+            try SQLiteBinding(statement, in: db, keepingArguments: true).forEachRow { row in
+                batch.append((row.int64(0), Self.resourceRecord(from: row)))
+            }
+            var next: String?
+            if batch.count > limit {
+                batch.removeLast(batch.count - limit)
+                let (id, last) = batch[batch.count - 1]
+                next =
+                    CatalogCursor(
+                        kind: query.kind, fields: query.fields.map { Self.walkCursorField(id: id, key: last.key, $0) }
+                    ).encoded
+            }
+            let found = Dictionary(batch.map { ($0.record.key, $0) }) { first, _ in first }
+            let deletions = try Self.deleteResources(
+                db, batch.map(\.record.key), found: found, keepOriginal: keepOriginal, filter: filter,
+                recorder: recorder)
+            return (deletions, next)
+        }
+    }
+
+    /// Deletes `keys` (those in `found`, read in this transaction) as ``deleteResources(_:keepOriginal:filter:recorder:)``
+    /// describes, recording the changes.
+    static func deleteResources(
+        _ db: Database, _ keys: [ResourceKey], found: [ResourceKey: (id: Int64, record: ResourceRecord)],
+        keepOriginal: Bool, filter: [DerivedFilter]?, recorder: @escaping ChangeRecorder
+    ) throws -> [ResourceDeletion] {
+        let ids = found.values.map(\.id)
+        let keyByID = Dictionary(uniqueKeysWithValues: found.values.map { ($0.id, $0.record.key) })
+        var removed: [Int64: [DerivativeRecord]] = [:]
+        for chunk in chunks(ids) {
+            let list = "resource_id IN (\(placeholders(chunk.count)))"
+            var condition = list
+            var arguments = StatementArguments(chunk)
+            if let filter {
+                // All rules in one statement, so each original's list stays in creation order.
+                let rules = filter.map {
+                    $0.format == nil ? "transformation = ?" : "(transformation = ? AND format = ?)"
+                }
+                condition += " AND (" + rules.joined(separator: " OR ") + ")"
+                for rule in filter {
+                    arguments += [rule.transformation]
+                    if let format = rule.format { arguments += [format] }
+                }
+            }
+            try deleteDerivatives(db, where: condition, arguments: arguments, keys: keyByID, into: &removed)
+        }
+        let deleteOriginals = !keepOriginal && filter == nil
+        if deleteOriginals {
+            let tagged = found.values.contains { !$0.record.tags.isEmpty }
+            for chunk in chunks(ids) {
+                let list = placeholders(chunk.count)
+                if tagged {
+                    try db.execute(
+                        sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
+                        arguments: StatementArguments(chunk))
+                }
+                try db.execute(
+                    sql: "DELETE FROM resources WHERE id IN (\(list))", arguments: StatementArguments(chunk))
+            }
+            try noteStaleLookups(db, deleted: ids.count)
+        }
+        var changes: [LifecycleChange] = []
+        var outcomes: [ResourceDeletion] = []
+        var seen = Set<ResourceKey>()
+        for key in keys where seen.insert(key).inserted {
+            guard let (id, record) = found[key] else {
+                outcomes.append(ResourceDeletion(key: key, resource: nil, originalDeleted: false, derivatives: []))
+                continue
+            }
+            let derivatives = removed[id] ?? []
+            if deleteOriginals {
+                changes.append(.deleted(record, derivatives: derivatives))
+            } else if !derivatives.isEmpty {
+                changes.append(.derivedDeleted(record, derivatives: derivatives))
+            }
+            outcomes.append(
+                ResourceDeletion(
+                    key: key, resource: record, originalDeleted: deleteOriginals, derivatives: derivatives))
+        }
+        try record(db, changes, recorder)
+        return outcomes
     }
 
     public func deleteDerivatives(ids: [String], recorder: @escaping ChangeRecorder) async throws(StoreError)

@@ -82,74 +82,95 @@ extension SQLiteCatalog {
         let limit = max(1, limit)
         return try await read { db in
             // Keys only: the delete that follows reads each original again inside its transaction.
-            var sql = "SELECT r.id, r.resource_type, r.type, r.public_id FROM resources r"
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            let kind: Character
-            let fields: [String]
-            switch selection {
-            case .tag(let tag):
-                kind = "t"
-                fields = ["id"]
-                sql += " JOIN resource_tags tg ON tg.resource_id = r.id WHERE tg.tag = ? AND r.resource_type = ?"
-                arguments += [tag, resourceType]
-                if let type {
-                    sql += " AND r.type = ?"
-                    arguments.append(type)
-                }
-                if let position {
-                    sql += " AND tg.resource_id > ?"
-                    arguments.append(try position.int(kind: kind, at: 0))
-                }
-                sql += " ORDER BY tg.resource_id"
-            case .all:
-                // Storage (row id) order: a batch is physically clustered, so a delete-all dirties
-                // few pages. Linear overall even when the scope is rare: each batch scans on from
-                // where the previous one stopped. The unary `+` keeps the planner off the UNIQUE
-                // index: without statistics it would read every remaining original through it and
-                // sort them by row id, making each batch O(remaining) and a delete-all quadratic.
-                kind = "a"
-                fields = ["id"]
-                sql += " WHERE +r.resource_type = ?"
-                arguments.append(resourceType)
-                if let type {
-                    sql += " AND +r.type = ?"
-                    arguments.append(type)
-                }
-                if let position {
-                    sql += " AND r.id > ?"
-                    arguments.append(try position.int(kind: kind, at: 0))
-                }
-                sql += " ORDER BY r.id"
-            case .prefix:
-                // (type, public_id) order on UNIQUE (resource_type, type, public_id).
-                kind = "p"
-                fields = ["type", "public_id"]
-                sql += " WHERE r.resource_type = ?"
-                arguments.append(resourceType)
-                if let type {
-                    sql += " AND r.type = ?"
-                    arguments.append(type)
-                }
-                if case .prefix(let prefix) = selection, !prefix.isEmpty {
-                    sql += " AND r.public_id >= ? AND r.public_id < ? || CAST(X'F4908080' AS TEXT)"
-                    arguments += [prefix, prefix]
-                }
-                if let position {
-                    sql += " AND (r.type, r.public_id) > (?, ?)"
-                    arguments += [try position.string(kind: kind, at: 0), try position.string(kind: kind, at: 1)]
-                }
-                sql += " ORDER BY r.type, r.public_id"
-            }
-            sql += " LIMIT ?"
-            arguments.append(limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let query = try Self.walkQuery(
+                columns: "r.id, r.resource_type, r.type, r.public_id", resourceType: resourceType, type: type,
+                selection, after: position, limit: limit)
+            let rows = try Row.fetchAll(db, sql: query.sql, arguments: query.arguments)
             let batch = rows.prefix(limit)
             var next: String?
             if rows.count > limit, let last = batch.last {
-                next = CatalogCursor(kind: kind, fields: fields.map { Self.cursorField(last, $0) }).encoded
+                next = CatalogCursor(kind: query.kind, fields: query.fields.map { Self.cursorField(last, $0) }).encoded
             }
             return ResourceBatch(
                 keys: batch.map { ResourceKey(resourceType: $0[1], type: $0[2], publicID: $0[3]) }, nextCursor: next)
+        }
+    }
+
+    /// The bulk walk's statement: `SELECT columns FROM resources r …`, one row more than `limit`
+    /// (to know whether another batch follows), with the cursor's kind and the columns it records.
+    static func walkQuery(
+        columns: String, resourceType: String, type: String?, _ selection: ResourceSelection,
+        after position: CatalogCursor?, limit: Int
+    ) throws(StoreError) -> (sql: String, arguments: StatementArguments, kind: Character, fields: [String]) {
+        var sql = "SELECT \(columns) FROM resources r"
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        let kind: Character
+        let fields: [String]
+        switch selection {
+        case .tag(let tag):
+            kind = "t"
+            fields = ["id"]
+            sql += " JOIN resource_tags tg ON tg.resource_id = r.id WHERE tg.tag = ? AND r.resource_type = ?"
+            arguments += [tag, resourceType]
+            if let type {
+                sql += " AND r.type = ?"
+                arguments.append(type)
+            }
+            if let position {
+                sql += " AND tg.resource_id > ?"
+                arguments.append(try position.int(kind: kind, at: 0))
+            }
+            sql += " ORDER BY tg.resource_id"
+        case .all:
+            // Storage (row id) order: a batch is physically clustered, so a delete-all dirties
+            // few pages. Linear overall even when the scope is rare: each batch scans on from
+            // where the previous one stopped. The unary `+` keeps the planner off the UNIQUE
+            // index: without statistics it would read every remaining original through it and
+            // sort them by row id, making each batch O(remaining) and a delete-all quadratic.
+            kind = "a"
+            fields = ["id"]
+            sql += " WHERE +r.resource_type = ?"
+            arguments.append(resourceType)
+            if let type {
+                sql += " AND +r.type = ?"
+                arguments.append(type)
+            }
+            if let position {
+                sql += " AND r.id > ?"
+                arguments.append(try position.int(kind: kind, at: 0))
+            }
+            sql += " ORDER BY r.id"
+        case .prefix:
+            // (type, public_id) order on UNIQUE (resource_type, type, public_id).
+            kind = "p"
+            fields = ["type", "public_id"]
+            sql += " WHERE r.resource_type = ?"
+            arguments.append(resourceType)
+            if let type {
+                sql += " AND r.type = ?"
+                arguments.append(type)
+            }
+            if case .prefix(let prefix) = selection, !prefix.isEmpty {
+                sql += " AND r.public_id >= ? AND r.public_id < ? || CAST(X'F4908080' AS TEXT)"
+                arguments += [prefix, prefix]
+            }
+            if let position {
+                sql += " AND (r.type, r.public_id) > (?, ?)"
+                arguments += [try position.string(kind: kind, at: 0), try position.string(kind: kind, at: 1)]
+            }
+            sql += " ORDER BY r.type, r.public_id"
+        }
+        sql += " LIMIT ?"
+        arguments.append(limit + 1)
+        return (sql, StatementArguments(arguments), kind, fields)
+    }
+
+    /// A walk cursor's field for the original with row id `id` and `key`.
+    static func walkCursorField(id: Int64, key: ResourceKey, _ column: String) -> String {
+        switch column {
+        case "id": String(id)
+        case "type": key.type
+        default: key.publicID
         }
     }
 

@@ -4,11 +4,12 @@ import GRDB
 /// Row mapping and small SQL helpers shared by the SQLite catalog's files.
 extension SQLiteCatalog {
     /// Selects an original with its tags (joined by U+001F) in one statement.
-    static let resourceSelect = """
-        SELECT r.id, r.resource_type, r.type, r.public_id, r.version, r.blob, r.format, r.width, r.height,
-            r.bytes, r.created_at,
-            (SELECT group_concat(t.tag, char(31)) FROM resource_tags t WHERE t.resource_id = r.id) AS tags
-        FROM resources r
+    static let resourceSelect = "SELECT \(resourceColumns) FROM resources r"
+
+    /// The columns of ``resourceSelect`` (`resources r`), the order ``resourceRecord(from:)`` reads.
+    static let resourceColumns = """
+        r.id, r.resource_type, r.type, r.public_id, r.version, r.blob, r.format, r.width, r.height, r.bytes,
+        r.created_at, (SELECT group_concat(t.tag, char(31)) FROM resource_tags t WHERE t.resource_id = r.id) AS tags
         """
 
     static let derivativeColumns =
@@ -23,6 +24,17 @@ extension SQLiteCatalog {
             createdAt: Date(timeIntervalSince1970: row[10]))
         let tags: String? = row[11]
         if let tags, !tags.isEmpty { record.tags = tags.split(separator: "\u{1F}").map(String.init).sorted() }
+        return record
+    }
+
+    /// ``resourceRecord(from:)`` for a row read in place through the C API.
+    static func resourceRecord(from row: SQLiteRow) -> ResourceRecord {
+        var record = ResourceRecord(
+            key: ResourceKey(resourceType: row.string(1), type: row.string(2), publicID: row.string(3)),
+            version: row.int(4), blob: row.string(5), format: row.string(6), width: row.int(7), height: row.int(8),
+            bytes: row.int(9), createdAt: Date(timeIntervalSince1970: row.double(10)))
+        let tags = row.string(11)
+        if !tags.isEmpty { record.tags = tags.split(separator: "\u{1F}").map(String.init).sorted() }
         return record
     }
 
@@ -95,15 +107,14 @@ extension SQLiteCatalog {
         let groups = Dictionary(grouping: Set(keys)) { [$0.resourceType, $0.type] }
         for (scope, group) in groups {
             for chunk in chunks(group.map(\.publicID)) {
-                // A cursor: rows are read in place rather than copied first.
-                let rows = try Row.fetchCursor(
-                    db,
+                // Decoded in place through the C API: a bulk delete reads a thousand per batch.
+                let statement = try db.makeStatement(
                     sql: resourceSelect
-                        + " WHERE r.resource_type = ? AND r.type = ? AND r.public_id IN (\(placeholders(chunk.count)))",
-                    arguments: StatementArguments(scope + chunk))
-                while let row = try rows.next() {
+                        + " WHERE r.resource_type = ? AND r.type = ? AND r.public_id IN (\(placeholders(chunk.count)))")
+                try statement.setArguments(StatementArguments(scope + chunk))
+                try SQLiteBinding(statement, in: db, keepingArguments: true).forEachRow { row in
                     let record = resourceRecord(from: row)
-                    found[record.key] = (row[0], record)
+                    found[record.key] = (row.int64(0), record)
                 }
             }
         }
@@ -130,31 +141,46 @@ extension SQLiteCatalog {
         _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey],
         into byOwner: inout [Int64: [DerivativeRecord]]
     ) throws {
+        // Read, then delete with the same condition in the same write transaction (so the same
+        // rows): SQLite's `RETURNING` buffers every returned row in a temporary table, which made
+        // one `DELETE … RETURNING` slower than this pair.
         let statement = try db.cachedStatement(
-            sql: "DELETE FROM derivatives AS d WHERE \(condition) RETURNING seq, \(derivativeColumns)")
+            sql: "SELECT seq, \(derivativeColumns) FROM derivatives AS d WHERE \(condition)")
         try statement.setArguments(arguments)
-        var records: [DerivativeRecord] = []
-        var order: [(seq: Int64, owner: Int64, index: Int)] = []
-        records.reserveCapacity(1_024)
-        order.reserveCapacity(1_024)
         var deletedSeqs: [Int64] = []
         deletedSeqs.reserveCapacity(1_024)
+        // Rows arrive grouped by original (the statements select through `resource_id` or `seq`),
+        // so records go straight into their original's array: no per-row dictionary lookup, and
+        // no copy of a record (each copy retains and releases every string in it).
+        var groups: [DeletedGroup] = []
+        var current: DeletedGroup?
         try SQLiteBinding(statement, in: db, keepingArguments: true).forEachRow { row in
+            let seq = row.int64(0)
             let owner = row.int64(2)
-            deletedSeqs.append(row.int64(0))
-            guard let key = keys[owner] else { return }
-            order.append((row.int64(0), owner, records.count))
-            records.append(
+            deletedSeqs.append(seq)
+            if current?.owner != owner {
+                if let done = current.take() { groups.append(done) }
+                guard let key = keys[owner] else { return }
+                current = DeletedGroup(owner: owner, key: key)
+            }
+            current!.append(
+                seq: seq,
                 DerivativeRecord(
-                    id: row.string(1), key: key, version: row.int(3), transformation: row.string(4),
+                    id: row.string(1), key: current!.key, version: row.int(3), transformation: row.string(4),
                     format: row.string(5), blob: row.string(6), bytes: row.int(7), width: row.int(8),
                     height: row.int(9), renderer: row.string(10),
                     createdAt: Date(timeIntervalSince1970: row.double(11))))
         }
+        if let done = current.take() { groups.append(done) }
+        let delete = try db.cachedStatement(sql: "DELETE FROM derivatives AS d WHERE \(condition)")
+        try delete.execute(arguments: arguments)
+        guard db.changesCount == deletedSeqs.count else {
+            throw StoreError.database(
+                "deleted \(db.changesCount) derivative rows where \(deletedSeqs.count) were selected")
+        }
         try noteStaleLookups(db, deleted: deletedSeqs.count)
         try unlinkNames(db, derivatives: deletedSeqs)
-        order.sort { $0.seq < $1.seq }  // sorting small tuples, not records
-        for entry in order { byOwner[entry.owner, default: []].append(records[entry.index]) }
+        DeletedGroup.merge(groups, into: &byOwner)
     }
 
     /// Deletes the named-transformation links of deleted derivatives (no cascade: see schema v5).
@@ -181,27 +207,41 @@ extension SQLiteCatalog {
         try appendEvents(db, try recorder(changes))
     }
 
+    /// Appends events, up to ``eventsPerInsert`` rows per `INSERT` statement: each statement
+    /// reads and writes `events`' AUTOINCREMENT counter once and pays one statement set-up, which
+    /// cost as much as the rows themselves when a bulk delete wrote one statement per event.
     static func appendEvents(_ db: Database, _ drafts: [EventDraft]) throws {
         guard !drafts.isEmpty else { return }
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (time, kind, resource_type, type, public_id, version, payload, notification_url)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
         let now = Date().timeIntervalSince1970
-        let binding = SQLiteBinding(insert, in: db)
-        defer { binding.finish() }
-        for draft in drafts {
-            try binding.bind(1, now)
-            try binding.bind(2, draft.kind)
-            try binding.bind(3, draft.key?.resourceType)
-            try binding.bind(4, draft.key?.type)
-            try binding.bind(5, draft.key?.publicID)
-            try binding.bind(6, draft.version)
-            try binding.bind(7, draft.payload)
-            try binding.bind(8, draft.notificationURL)
+        var start = drafts.startIndex
+        while start < drafts.endIndex {
+            let end = min(start + eventsPerInsert, drafts.endIndex)
+            let insert = try db.cachedStatement(sql: insertEventsSQL(rows: end - start))
+            let binding = SQLiteBinding(insert, in: db)
+            defer { binding.finish() }
+            var column: Int32 = 0
+            for draft in drafts[start..<end] {
+                try binding.bind(column + 1, now)
+                try binding.bind(column + 2, draft.kind)
+                try binding.bind(column + 3, draft.key?.resourceType)
+                try binding.bind(column + 4, draft.key?.type)
+                try binding.bind(column + 5, draft.key?.publicID)
+                try binding.bind(column + 6, draft.version)
+                try binding.bind(column + 7, draft.payload)
+                try binding.bind(column + 8, draft.notificationURL)
+                column += 8
+            }
             try binding.step()
+            start = end
         }
+    }
+
+    /// Rows per multi-row event insert (8 parameters each: far below SQLite's limit).
+    static let eventsPerInsert = 64
+
+    static func insertEventsSQL(rows: Int) -> String {
+        "INSERT INTO events (time, kind, resource_type, type, public_id, version, payload, notification_url) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// Splits a list for `IN (…)` clauses (well under SQLite's bound-parameter limit).
@@ -211,5 +251,58 @@ extension SQLiteCatalog {
 
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ",")
+    }
+}
+
+/// The derivatives of one original deleted by one statement, in the order the rows came.
+struct DeletedGroup {
+    let owner: Int64
+    let key: ResourceKey
+    private(set) var seqs: [Int64] = []
+    private(set) var records: [DerivativeRecord] = []
+    private var inSeqOrder = true
+
+    init(owner: Int64, key: ResourceKey) {
+        self.owner = owner
+        self.key = key
+        seqs.reserveCapacity(8)
+        records.reserveCapacity(8)
+    }
+
+    mutating func append(seq: Int64, _ record: DerivativeRecord) {
+        if let last = seqs.last, last > seq { inSeqOrder = false }
+        seqs.append(seq)
+        records.append(record)
+    }
+
+    /// Appends each group's records to its original's list in `byOwner`, in creation (`seq`) order.
+    /// The common case (one group per original, rows already in order) moves arrays without
+    /// touching a record; originals whose rows came split or out of order are sorted.
+    static func merge(_ groups: [DeletedGroup], into byOwner: inout [Int64: [DerivativeRecord]]) {
+        var groups = groups
+        if Set(groups.map(\.owner)).count != groups.count {
+            var merged: [Int64: DeletedGroup] = [:]
+            var order: [Int64] = []
+            for group in groups {
+                if merged[group.owner] == nil {
+                    order.append(group.owner)
+                    merged[group.owner] = DeletedGroup(owner: group.owner, key: group.key)
+                }
+                for (seq, record) in zip(group.seqs, group.records) { merged[group.owner]!.append(seq: seq, record) }
+            }
+            groups = order.map { merged[$0]! }
+        }
+        for group in groups {
+            var records = group.records
+            if !group.inSeqOrder {
+                let seqs = group.seqs
+                records = seqs.indices.sorted { seqs[$0] < seqs[$1] }.map { group.records[$0] }
+            }
+            if byOwner[group.owner] == nil {
+                byOwner[group.owner] = records
+            } else {
+                byOwner[group.owner]!.append(contentsOf: records)
+            }
+        }
     }
 }

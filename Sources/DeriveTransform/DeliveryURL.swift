@@ -175,10 +175,19 @@ public struct DeliveryURL: Sendable, Hashable {
     }
 
     static func collapseSlashes(_ s: String) -> String {
-        guard s.contains("//") else { return s }
+        guard hasDoubleSlash(s) else { return s }
         var out: [UInt8] = []
         for c in s.utf8 where !(c == 0x2F && out.last == 0x2F) { out.append(c) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hasDoubleSlash(_ s: String) -> Bool {
+        var previous: UInt8 = 0
+        for c in s.utf8 {
+            if c == 0x2F, previous == 0x2F { return true }
+            previous = c
+        }
+        return false
     }
 
     /// Whether `s` starts with `v<digits>/`.

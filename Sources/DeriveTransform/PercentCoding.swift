@@ -27,9 +27,11 @@ public enum PercentCoding {
     }
 
     static func smartEscape(_ text: String, keep: (UInt8) -> Bool) -> String {
+        // Most public ids need no escaping: return them as they are (no copy).
+        if text.utf8.allSatisfy(keep) { return text }
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        out.reserveCapacity(text.utf8.count + 8)
+        let hex = upperHexDigits
         for c in text.utf8 {
             if keep(c) {
                 out.append(c)
@@ -41,6 +43,8 @@ public enum PercentCoding {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    private static let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     @inline(__always) static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {

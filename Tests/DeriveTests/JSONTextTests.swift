@@ -14,14 +14,23 @@ import Testing
         json.field("flag", true)
         json.field("list", strings: ["a", tricky, ""])
         json.beginArray("urls")
-        json.arrayElement(concatenating: "/demo/image/upload/", "c_fill,w_10", "/", "a \"b\"", ".", "jpg")
+        json.beginElement()
+        for piece in ["/demo/image/upload/", "c_fill,w_10", "/", "a \"b\"", ".", "jpg"] { json.elementPiece(piece) }
+        json.endElement()
         json.arrayElement("plain")
         json.endArray()
         json.beginArray("none")
         json.endArray()
-        var inner = JSONObjectWriter()
-        inner.field("k", "v")
-        json.field("objects", objects: [inner.finish(), inner.finish()])
+        json.beginArray("objects")
+        for _ in 0..<2 {
+            json.objectElement { item in
+                item.field("k", "v")
+                item.beginArray("nested")
+                item.arrayElement(tricky)
+                item.endArray()
+            }
+        }
+        json.endArray()
         json.field("raw", raw: "[1,2]")
         let text = json.finish()
 
@@ -33,7 +42,12 @@ import Testing
         #expect(object["list"] as? [String] == ["a", tricky, ""])
         #expect(object["urls"] as? [String] == [#"/demo/image/upload/c_fill,w_10/a "b".jpg"#, "plain"])
         #expect((object["none"] as? [Any])?.isEmpty == true)
-        #expect((object["objects"] as? [[String: String]]) == [["k": "v"], ["k": "v"]])
+        let objects = try #require(object["objects"] as? [[String: Any]])
+        #expect(objects.count == 2)
+        for item in objects {
+            #expect(item["k"] as? String == "v")
+            #expect(item["nested"] as? [String] == [tricky])
+        }
         #expect(object["raw"] as? [Int] == [1, 2])
         #expect(!text.contains("\n"))  // control characters are escaped, never raw
     }

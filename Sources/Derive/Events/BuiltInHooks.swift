@@ -73,17 +73,30 @@ struct DeliveryURLBuilder: Sendable {
         }
         if original {
             if !resource.format.isEmpty {
-                json.arrayElement(concatenating: parts.head, parts.tail, ".", resource.format)
+                json.beginElement()
+                json.elementPiece(parts.head)
+                json.elementPiece(parts.tail)
+                json.elementPiece(".")
+                json.elementPiece(resource.format)
+                json.endElement()
             }
-            json.arrayElement(concatenating: parts.head, parts.tail)
+            json.beginElement()
+            json.elementPiece(parts.head)
+            json.elementPiece(parts.tail)
+            json.endElement()
         }
-        for derivative in derivatives {
-            if derivative.format.isEmpty {
-                json.arrayElement(concatenating: parts.head, derivative.transformation, "/", parts.tail)
-            } else {
-                json.arrayElement(
-                    concatenating: parts.head, derivative.transformation, "/", parts.tail, ".", derivative.format)
+        // By index: `for derivative in derivatives` would copy (retain and release) every field.
+        for index in derivatives.indices {
+            json.beginElement()
+            json.elementPiece(parts.head)
+            json.elementPiece(derivatives[index].transformation)
+            json.elementPiece("/")
+            json.elementPiece(parts.tail)
+            if !derivatives[index].format.isEmpty {
+                json.elementPiece(".")
+                json.elementPiece(derivatives[index].format)
             }
+            json.endElement()
         }
     }
 
@@ -116,7 +129,9 @@ struct EventLogHook: LifecycleHook {
             var json = JSONObjectWriter()
             json.field("notification_type", "delete")
             json.field("timestamp", context.timestamp)
-            json.field("resources", objects: [resourceSummary(resource)])
+            json.beginArray("resources")
+            json.objectElement { writeSummary(resource, into: &$0) }
+            json.endArray()
             json.field("derived_deleted", derivatives.count)
             events.append(
                 EventDraft(
@@ -168,14 +183,13 @@ struct EventLogHook: LifecycleHook {
         return json.finish()
     }
 
-    private func resourceSummary(_ r: ResourceRecord) -> String {
-        var json = JSONObjectWriter()
+    /// The fields of an entry of a `delete` notification's `resources`.
+    private func writeSummary(_ r: ResourceRecord, into json: inout JSONObjectWriter) {
         json.field("resource_type", r.key.resourceType)
         json.field("type", r.key.type)
         json.field("asset_id", r.assetID)
         json.field("public_id", r.key.publicID)
         json.field("version", r.version)
-        return json.finish()
     }
 
     private func derivedPayload(
@@ -190,10 +204,9 @@ struct EventLogHook: LifecycleHook {
         json.field("public_id", r.key.publicID)
         json.field("version", r.version)
         let parts = urls.parts(r.key, version: r.version)
-        json.field(
-            "derived",
-            objects: derivatives.map { d in
-                var item = JSONObjectWriter()
+        json.beginArray("derived")
+        for d in derivatives {
+            json.objectElement { item in
                 item.field("id", d.id)
                 item.field("transformation", d.transformation)
                 item.field("format", d.format)
@@ -203,8 +216,9 @@ struct EventLogHook: LifecycleHook {
                 let url = urls.url(parts, transformation: d.transformation, format: d.format)
                 item.field("url", url)
                 item.field("secure_url", DeliveryURLBuilder.secure(url))
-                return item.finish()
-            })
+            }
+        }
+        json.endArray()
         return json.finish()
     }
 }

@@ -64,13 +64,27 @@ struct JSONObjectWriter {
         Self.appendQuoted(value, to: &bytes)
     }
 
-    /// An array element that is the concatenation of `pieces` (no intermediate string).
-    mutating func arrayElement(concatenating pieces: String...) {
+    /// An array element made of several pieces, without an intermediate string:
+    /// `beginElement()`, `elementPiece(_:)`…, `endElement()`.
+    mutating func beginElement() {
         if !arrayEmpty { bytes.append(UInt8(ascii: ",")) }
         arrayEmpty = false
         bytes.append(UInt8(ascii: "\""))
-        for piece in pieces { Self.appendEscaped(piece, to: &bytes) }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func elementPiece(_ piece: String) { Self.appendEscaped(piece, to: &bytes) }
+
+    mutating func endElement() { bytes.append(UInt8(ascii: "\"")) }
+
+    /// An object as the next array element, its fields written by `body` (no intermediate string).
+    mutating func objectElement(_ body: (inout JSONObjectWriter) -> Void) {
+        if !arrayEmpty { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "{"))
+        empty = true
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        empty = false
+        arrayEmpty = false
     }
 
     mutating func endArray() { bytes.append(UInt8(ascii: "]")) }
@@ -81,20 +95,10 @@ struct JSONObjectWriter {
         bytes.append(contentsOf: raw.utf8)
     }
 
-    mutating func field(_ name: String, objects: [String]) {
-        key(name)
-        bytes.append(UInt8(ascii: "["))
-        for (index, object) in objects.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: object.utf8)
-        }
-        bytes.append(UInt8(ascii: "]"))
-    }
-
-    func finish() -> String {
-        var text = bytes
-        text.append(UInt8(ascii: "}"))
-        return String(decoding: text, as: UTF8.self)
+    /// The JSON text. Consuming: the buffer is closed in place rather than copied.
+    consuming func finish() -> String {
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
