@@ -60,6 +60,7 @@ extension SQLiteCatalog {
         let ids = found.values.map(\.id)
         let keyByID = Dictionary(uniqueKeysWithValues: found.values.map { ($0.id, $0.record.key) })
         var removed: [Int64: [DerivativeRecord]] = [:]
+        var selected: [SelectedDerivatives] = []
         for chunk in chunks(ids) {
             let list = "resource_id IN (\(placeholders(chunk.count)))"
             var condition = list
@@ -75,23 +76,10 @@ extension SQLiteCatalog {
                     if let format = rule.format { arguments += [format] }
                 }
             }
-            try deleteDerivatives(db, where: condition, arguments: arguments, keys: keyByID, into: &removed)
+            selected.append(
+                try selectDerivatives(db, where: condition, arguments: arguments, keys: keyByID, into: &removed))
         }
         let deleteOriginals = !keepOriginal && filter == nil
-        if deleteOriginals {
-            let tagged = found.values.contains { !$0.record.tags.isEmpty }
-            for chunk in chunks(ids) {
-                let list = placeholders(chunk.count)
-                if tagged {
-                    try db.execute(
-                        sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
-                        arguments: StatementArguments(chunk))
-                }
-                try db.execute(
-                    sql: "DELETE FROM resources WHERE id IN (\(list))", arguments: StatementArguments(chunk))
-            }
-            try noteStaleLookups(db, deleted: ids.count)
-        }
         var changes: [LifecycleChange] = []
         var outcomes: [ResourceDeletion] = []
         var seen = Set<ResourceKey>()
@@ -110,7 +98,23 @@ extension SQLiteCatalog {
                 ResourceDeletion(
                     key: key, resource: record, originalDeleted: deleteOriginals, derivatives: derivatives))
         }
-        try record(db, changes, recorder)
+        // Everything the changes describe is known now; the rows go while the events are built.
+        try record(db, changes, recorder) {
+            for chunk in selected { try deleteSelectedDerivatives(db, chunk) }
+            guard deleteOriginals else { return }
+            let tagged = found.values.contains { !$0.record.tags.isEmpty }
+            for chunk in chunks(ids) {
+                let list = placeholders(chunk.count)
+                if tagged {
+                    try db.execute(
+                        sql: "DELETE FROM resource_tags WHERE resource_id IN (\(list))",
+                        arguments: StatementArguments(chunk))
+                }
+                try db.execute(
+                    sql: "DELETE FROM resources WHERE id IN (\(list))", arguments: StatementArguments(chunk))
+            }
+            try noteStaleLookups(db, deleted: ids.count)
+        }
         return outcomes
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Row mapping and small SQL helpers shared by the SQLite catalog's files.
 extension SQLiteCatalog {
@@ -135,29 +136,49 @@ extension SQLiteCatalog {
 
     /// Deletes the derivatives matching `condition` and appends them to `byOwner` (original's row
     /// id → derivatives in creation order, i.e. `seq` order), keyed with `keys`. Every derivative
-    /// delete runs through here, so stale lookups are counted and name links removed in one place;
-    /// rows are decoded in place through the C API (`SQLiteRow`), as a bulk delete returns thousands.
+    /// delete runs through here (or its two halves, ``selectDerivatives(_:where:arguments:keys:into:)``
+    /// and ``deleteSelectedDerivatives(_:_:)``), so stale lookups are counted and name links removed
+    /// in one place.
     static func deleteDerivatives(
         _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey],
         into byOwner: inout [Int64: [DerivativeRecord]]
     ) throws {
-        // Read, then delete with the same condition in the same write transaction (so the same
-        // rows): SQLite's `RETURNING` buffers every returned row in a temporary table, which made
-        // one `DELETE … RETURNING` slower than this pair.
+        let selected = try selectDerivatives(db, where: condition, arguments: arguments, keys: keys, into: &byOwner)
+        try deleteSelectedDerivatives(db, selected)
+    }
+
+    /// Derivatives read by ``selectDerivatives(_:where:arguments:keys:into:)``, to be deleted by
+    /// ``deleteSelectedDerivatives(_:_:)`` later in the same transaction.
+    struct SelectedDerivatives {
+        let condition: String
+        let arguments: StatementArguments
+        let seqs: [Int64]
+    }
+
+    /// The read half of a derivative delete: reads the rows `condition` matches into `byOwner`.
+    /// Rows are read, then deleted with the same condition in the same write transaction (so the
+    /// same rows), rather than by one `DELETE … RETURNING`: SQLite buffers every returned row in
+    /// a temporary table, which made that slower than the pair. Rows are decoded in place through
+    /// the C API (`SQLiteRow`), as a bulk delete reads thousands.
+    static func selectDerivatives(
+        _ db: Database, where condition: String, arguments: StatementArguments, keys: [Int64: ResourceKey],
+        into byOwner: inout [Int64: [DerivativeRecord]]
+    ) throws -> SelectedDerivatives {
         let statement = try db.cachedStatement(
             sql: "SELECT seq, \(derivativeColumns) FROM derivatives AS d WHERE \(condition)")
         try statement.setArguments(arguments)
-        var deletedSeqs: [Int64] = []
-        deletedSeqs.reserveCapacity(1_024)
-        // Rows arrive grouped by original (the statements select through `resource_id` or `seq`),
-        // so records go straight into their original's array: no per-row dictionary lookup, and
-        // no copy of a record (each copy retains and releases every string in it).
+        var seqs: [Int64] = []
+        seqs.reserveCapacity(1_024)
+        // A bulk delete's rows arrive grouped by original (it selects through `resource_id`), so
+        // records go straight into their original's array: no per-row dictionary lookup, and no
+        // copy of a record (each copy retains and releases every string in it). Rows selected by
+        // `seq` or id can interleave originals; `merge` puts those together.
         var groups: [DeletedGroup] = []
         var current: DeletedGroup?
         try SQLiteBinding(statement, in: db, keepingArguments: true).forEachRow { row in
             let seq = row.int64(0)
             let owner = row.int64(2)
-            deletedSeqs.append(seq)
+            seqs.append(seq)
             if current?.owner != owner {
                 if let done = current.take() { groups.append(done) }
                 guard let key = keys[owner] else { return }
@@ -172,15 +193,20 @@ extension SQLiteCatalog {
                     createdAt: Date(timeIntervalSince1970: row.double(11))))
         }
         if let done = current.take() { groups.append(done) }
-        let delete = try db.cachedStatement(sql: "DELETE FROM derivatives AS d WHERE \(condition)")
-        try delete.execute(arguments: arguments)
-        guard db.changesCount == deletedSeqs.count else {
-            throw StoreError.database(
-                "deleted \(db.changesCount) derivative rows where \(deletedSeqs.count) were selected")
-        }
-        try noteStaleLookups(db, deleted: deletedSeqs.count)
-        try unlinkNames(db, derivatives: deletedSeqs)
         DeletedGroup.merge(groups, into: &byOwner)
+        return SelectedDerivatives(condition: condition, arguments: arguments, seqs: seqs)
+    }
+
+    /// The delete half: deletes what `selected` read, with its lookup entries and name links.
+    static func deleteSelectedDerivatives(_ db: Database, _ selected: SelectedDerivatives) throws {
+        let delete = try db.cachedStatement(sql: "DELETE FROM derivatives AS d WHERE \(selected.condition)")
+        try delete.execute(arguments: selected.arguments)
+        guard db.changesCount == selected.seqs.count else {
+            throw StoreError.database(
+                "deleted \(db.changesCount) derivative rows where \(selected.seqs.count) were read")
+        }
+        try noteStaleLookups(db, deleted: selected.seqs.count)
+        try unlinkNames(db, derivatives: selected.seqs)
     }
 
     /// Deletes the named-transformation links of deleted derivatives (no cascade: see schema v5).
@@ -206,6 +232,32 @@ extension SQLiteCatalog {
         guard !changes.isEmpty else { return }
         try appendEvents(db, try recorder(changes))
     }
+
+    /// ``record(_:_:_:)`` for changes that `writes` has yet to make in this transaction: a large
+    /// batch's recorder (the events of a bulk delete name every URL: as much work as deleting the
+    /// rows) runs on another thread meanwhile. Either failing fails the whole; the events are
+    /// appended after both, so they still commit or roll back with the change.
+    static func record(
+        _ db: Database, _ changes: [LifecycleChange], _ recorder: @escaping ChangeRecorder,
+        whileRunning writes: () throws -> Void
+    ) throws {
+        let work = changes.reduce(0) { $0 + 1 + $1.removedDerivatives.count }
+        guard work >= concurrentRecordingThreshold else {
+            try writes()
+            return try record(db, changes, recorder)
+        }
+        let recording = ConcurrentRecording(changes, recorder)
+        do {
+            try writes()
+        } catch {
+            _ = recording.wait()
+            throw error
+        }
+        try appendEvents(db, try recording.wait().get())
+    }
+
+    /// Changes plus derivatives below which recording on another thread is not worth the hop.
+    static let concurrentRecordingThreshold = 256
 
     /// Appends events, up to ``eventsPerInsert`` rows per `INSERT` statement: each statement
     /// reads and writes `events`' AUTOINCREMENT counter once and pays one statement set-up, which
@@ -304,5 +356,26 @@ struct DeletedGroup {
                 byOwner[group.owner]!.append(contentsOf: records)
             }
         }
+    }
+}
+
+/// A recorder call running on a global queue, waited for from the transaction's thread (GRDB's
+/// writer queue, not Swift's cooperative pool, so blocking there starves nothing).
+final class ConcurrentRecording: Sendable {
+    private let outcome = Mutex<Result<[EventDraft], any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ changes: [LifecycleChange], _ recorder: @escaping ChangeRecorder) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let result = Result { try recorder(changes) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+    }
+
+    /// Blocks until the recorder has returned; call once.
+    func wait() -> Result<[EventDraft], any Error> {
+        done.wait()
+        return outcome.withLock { $0! }
     }
 }

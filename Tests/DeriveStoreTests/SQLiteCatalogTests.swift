@@ -1,6 +1,7 @@
-import DeriveStore
 import Foundation
 import Testing
+
+@testable import DeriveStore
 
 @Suite struct SQLiteCatalogTests {
     let directory = TemporaryDirectory()
@@ -87,6 +88,72 @@ import Testing
         #expect(try await catalog.referencedBlobs().isEmpty)
         #expect(try await !catalog.isReferenced(shared))
         #expect(try await catalog.deleteResource(original.key) == nil)
+    }
+
+    /// Deletes that select derivatives by id or by named transformation read rows of several
+    /// originals interleaved; each original's list must still come back whole, in creation order.
+    @Test func deletedDerivativesOfInterleavedOriginalsComeBackPerOriginalInCreationOrder() async throws {
+        let catalog = try catalog()
+        try await catalog.createNamedTransformation(
+            NamedTransformationRecord(
+                name: "thumb", definition: "w_10", allowedForStrict: true, createdAt: Date(), updatedAt: Date()))
+        let originals = [
+            try await catalog.saveResource(resource("a"), overwrite: true).stored,
+            try await catalog.saveResource(resource("b"), overwrite: true).stored,
+        ]
+        var created: [String: [String]] = [:]
+        for width in (1...6).reversed() {  // creation order differs from transformation order
+            for original in originals {
+                let blob = String(format: "%064x", width * 10 + (original.key.publicID == "a" ? 1 : 2))
+                let stored = try await catalog.insertDerivative(
+                    derivative(of: original, "t_thumb/w_\(width)", blob: blob), namedTransformations: ["thumb"],
+                    recorder: recordNothing)
+                created[original.key.publicID, default: []].append(stored.id)
+            }
+        }
+        // By id: the first two of each original, asked for in scrambled order.
+        let someIDs = [created["b"]![1], created["a"]![0], created["b"]![0], created["a"]![1]]
+        let byID = try await catalog.deleteDerivatives(ids: someIDs, recorder: recordNothing)
+        #expect(Set(byID.map(\.id)) == Set(someIDs))
+        // By named transformation: the rest, rows selected by `seq` (a and b alternate).
+        let deleted = try #require(try await catalog.deleteNamedTransformation("thumb", recorder: recordNothing))
+        #expect(deleted.deleted.map(\.key.publicID) == ["a", "b"])
+        for deletion in deleted.deleted {
+            #expect(deletion.derivatives.map(\.id) == Array(created[deletion.key.publicID]![2...]))
+        }
+        #expect(try await catalog.derivatives(of: originals[0].key).isEmpty)
+        #expect(try await catalog.derivatives(of: originals[1].key).isEmpty)
+    }
+
+    /// A large batch's events are built on another thread while its rows are deleted; a recorder
+    /// that fails there must still roll everything back, and one that succeeds must log its events.
+    @Test func aBatchRecordedConcurrentlyCommitsOrRollsBackAsAWhole() async throws {
+        struct Refused: Error {}
+        let catalog = try catalog()
+        let entries = (0..<100).map { n in
+            let record = resource(String(format: "r%03d", n), blob: String(format: "%064x", n))
+            return (
+                record,
+                (1...3).map { derivative(of: record, "w_\($0)", blob: String(format: "%064x", 1_000 + n * 3 + $0)) }
+            )
+        }
+        try await catalog.importResources(entries)
+        let keys = entries.map(\.0.key)
+        #expect(100 + 300 >= SQLiteCatalog.concurrentRecordingThreshold)
+        await #expect(throws: StoreError.self) {
+            try await catalog.deleteResources(keys, keepOriginal: false, filter: nil) { _ in throw Refused() }
+        }
+        #expect(try await catalog.resources(keys).count == 100)
+        #expect(try await catalog.derivatives(of: keys[99]).count == 3)
+        #expect(try await catalog.lastEventSequence() == 0)
+
+        let deleted = try await catalog.deleteResources(keys, keepOriginal: false, filter: nil) { changes in
+            changes.map { EventDraft(kind: "delete", key: $0.resource.key, version: 100, payload: "{}") }
+        }
+        #expect(deleted.map(\.derivatives.count) == Array(repeating: 3, count: 100))
+        #expect(try await catalog.resources(keys).isEmpty)
+        let events = try await catalog.events(after: 0, limit: 500, notificationsOnly: false)
+        #expect(events.map(\.key) == keys)
     }
 
     @Test func theCatalogSurvivesReopening() async throws {
