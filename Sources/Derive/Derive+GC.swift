@@ -110,12 +110,63 @@ extension Derive {
     /// Deletes events older than `age` that every webhook has delivered.
     @discardableResult
     public func pruneDeliveredEvents(olderThan age: TimeInterval) async throws(DeriveError) -> Int {
-        let positions = try await storing { try await self.catalog.subscriptionPositions() }
+        let positions = try await webhookPositions()
         var through = try await lastEventSequence()
         if let slowest = positions.values.min() { through = min(through, slowest) }
         let limit = through
         return try await storing {
             try await self.catalog.pruneEvents(through: limit, before: Date().addingTimeInterval(-age))
+        }
+    }
+
+    /// Subscription rows whose names start with this hold maintenance leases, not event positions.
+    static let maintenancePrefix = "maintenance:"
+    /// The lease of the scheduled collection; its position is the last run's start (Unix ms).
+    static let scheduledCollection = maintenancePrefix + "gc"
+
+    /// Collects garbage if `interval` has passed since the last scheduled run of any process
+    /// sharing the catalog, holding the lease meanwhile so that only one runs at a time. Returns
+    /// nil when it was not due or another process holds the lease.
+    @discardableResult
+    public func collectGarbageIfDue(interval: TimeInterval, owner: String) async throws(DeriveError)
+        -> GarbageCollectionReport?
+    {
+        let (name, catalog) = (Self.scheduledCollection, self.catalog)
+        let lease = max(interval, 3_600)  // longer than a collection takes; released when done
+        let start = Int64(Date().timeIntervalSince1970 * 1_000)
+        guard
+            let last = try await storing({
+                try await catalog.claimSubscription(name, owner: owner, leaseSeconds: lease, initial: 0)
+            })
+        else { return nil }
+        var report: GarbageCollectionReport?
+        do {
+            if Double(start - last) >= interval * 1_000 {
+                report = try await collectGarbage()
+                _ = try await storing {
+                    try await catalog.advanceSubscription(name, owner: owner, to: start, leaseSeconds: lease)
+                }
+            }
+        } catch {
+            try? await catalog.releaseSubscription(name, owner: owner)
+            throw error
+        }
+        try? await catalog.releaseSubscription(name, owner: owner)
+        return report
+    }
+
+    /// The background collector's step (`LifecycleConfiguration.gcInterval`): logs what it did.
+    func collectGarbageOnSchedule(interval: TimeInterval, owner: String) async {
+        do {
+            guard let report = try await collectGarbageIfDue(interval: interval, owner: owner) else { return }
+            lifecycle.logger.info(
+                """
+                scheduled gc: \(report.reclaimedBlobs) blobs reclaimed (\(report.unreferencedBytes) bytes), \
+                \(report.youngUnreferencedBlobs) too young, \(report.eventsPruned) events pruned
+                """)
+        } catch {
+            guard !Task.isCancelled else { return }  // shutting down
+            lifecycle.logger.warning("scheduled gc failed (will retry): \(error)")
         }
     }
 

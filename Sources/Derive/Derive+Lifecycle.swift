@@ -40,6 +40,18 @@ final class LifecycleState: Sendable {
         workers.withLock { $0 += tasks }
     }
 
+    /// Runs `body` now and then every `interval` (checked at least once a minute) until `stop`.
+    func startPeriodic(every interval: TimeInterval, _ body: @escaping @Sendable () async -> Void) {
+        let stopping = self.stopping
+        let pause = Duration.milliseconds(Int(min(max(interval, 0.05), 60) * 1000))
+        let task = Task {
+            repeat {
+                await body()
+            } while await stopping.sleep(for: pause)
+        }
+        workers.withLock { $0.append(task) }
+    }
+
     func stop() async {
         let tasks = workers.withLock { tasks in
             defer { tasks = [] }
@@ -80,7 +92,9 @@ extension Derive {
     /// Each webhook's delivery position in the event log, by subscription name (`webhook:<name>`,
     /// `notification_url`).
     public func webhookPositions() async throws(DeriveError) -> [String: Int64] {
-        try await storing { try await self.catalog.subscriptionPositions() }
+        try await storing { try await self.catalog.subscriptionPositions() }.filter {
+            !$0.key.hasPrefix(Self.maintenancePrefix)
+        }
     }
 
     /// Webhook deliveries that gave up after their retries, newest first.
@@ -103,6 +117,12 @@ extension Derive {
             lifecycle.logger.error("blob recovery failed: \(error)")
         }
         lifecycle.startWebhooks(configuration.lifecycle, catalog: catalog)
+        if let interval = configuration.lifecycle.gcInterval, interval > 0 {
+            let owner = UUID().uuidString
+            lifecycle.startPeriodic(every: interval) { [weak self] in
+                await self?.collectGarbageOnSchedule(interval: interval, owner: owner)
+            }
+        }
     }
 
     /// Runs a catalog change with the hooks' recorder, wakes event readers, then runs the hooks'

@@ -27,6 +27,12 @@ public struct LifecycleConfiguration: Sendable {
     /// Blobs younger than this are never collected, so a render that has written its blob but not
     /// yet its row keeps it. `DERIVE_GC_GRACE_SECONDS`.
     public var gcGracePeriod: TimeInterval = 3600
+    /// Run garbage collection (``Derive/collectGarbage(dryRun:gracePeriod:)``) in the background this
+    /// often, in seconds; nil never (call it yourself, or run `derive gc`). Processes sharing a
+    /// catalog take turns through a lease in it, and the time of the last run is kept there, so a
+    /// restart does not collect again before it is due. `derive serve` defaults to hourly.
+    /// `DERIVE_GC_INTERVAL_SECONDS` (0: never).
+    public var gcInterval: TimeInterval?
     /// When blobs released by a delete or overwrite are removed.
     public var blobReclaim = BlobReclaim.immediately
     /// How often event streams and webhook workers look for events written by other processes
@@ -62,6 +68,9 @@ public struct LifecycleConfiguration: Sendable {
         if let grace = environment["DERIVE_GC_GRACE_SECONDS"].flatMap(Double.init), grace >= 0 {
             gcGracePeriod = grace
         }
+        if let interval = environment["DERIVE_GC_INTERVAL_SECONDS"].flatMap(Double.init), interval >= 0 {
+            gcInterval = interval > 0 ? interval : nil
+        }
         if let days = environment["DERIVE_EVENT_RETENTION_DAYS"].flatMap(Double.init), days >= 0 {
             eventRetention = days > 0 ? days * 86_400 : nil
         }
@@ -72,7 +81,8 @@ public struct LifecycleConfiguration: Sendable {
         return """
             delivery-base-url=\(deliveryBaseURL ?? "-") invalidate-versioned-urls=\(invalidateVersionedURLs) \
             webhooks=\(hooks.isEmpty ? "-" : hooks) api-secret=\(notificationSecret == nil ? "-" : "****") \
-            gc-grace-seconds=\(Int(gcGracePeriod)) blob-reclaim=\(blobReclaim.rawValue)
+            gc-grace-seconds=\(Int(gcGracePeriod)) gc-interval-seconds=\(gcInterval.map { "\(Int($0))" } ?? "-") \
+            blob-reclaim=\(blobReclaim.rawValue)
             """
     }
 }

@@ -30,6 +30,7 @@ struct GlobalOptions: ParsableArguments {
     func withDerive<T>(_ body: (Derive) async throws -> T) async throws -> T {
         var configuration = self.configuration
         configuration.lifecycle.deliverWebhooks = false
+        configuration.lifecycle.gcInterval = nil  // and background collection
         let derive = try await Derive.open(configuration)
         do {
             let result = try await body(derive)

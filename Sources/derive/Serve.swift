@@ -10,9 +10,20 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind (0 picks a free one).") var port = 8080
+    @Option(
+        help: """
+            Collect garbage every SECONDS in the background (0: never). \
+            Default: $DERIVE_GC_INTERVAL_SECONDS, else 3600.
+            """)
+    var gcInterval: Double?
 
     func run() async throws {
-        let configuration = global.configuration
+        var configuration = global.configuration
+        if let gcInterval {
+            configuration.lifecycle.gcInterval = gcInterval > 0 ? gcInterval : nil
+        } else if ProcessInfo.processInfo.environment["DERIVE_GC_INTERVAL_SECONDS"] == nil {
+            configuration.lifecycle.gcInterval = 3_600
+        }
         let derive: Derive
         do { derive = try await Derive.open(configuration) } catch { throw fail(error) }
         FileHandle.standardOutput.write(Data("derive: \(configuration.summary)\n".utf8))

@@ -1,4 +1,5 @@
 import Derive
+import DeriveStore
 import Foundation
 import Testing
 
@@ -59,6 +60,37 @@ import Testing
 
         let gc = try run(["gc", "--dry-run", "--json"])
         #expect(gc.stdout.contains(#""dryRun":true"#))
+        #expect(try run(["check"]).stdout.contains("0 missing"))
+    }
+
+    @Test func serveCollectsGarbageInTheBackground() async throws {
+        defer { try? FileManager.default.removeItem(at: data) }
+        _ = try run(["upload", CLI.image("photo_chelsea.png"), "--public-id", "kept"])
+        // An orphan an hour and a half old, as a crash between a blob write and its row leaves.
+        let bytes = Data("orphan".utf8)
+        let hash = ContentHash.sha256Hex(Array(bytes))
+        let folder = data.appendingPathComponent("blobs/\(hash.prefix(2))/\(hash.dropFirst(2).prefix(2))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let orphan = folder.appendingPathComponent(hash)
+        try bytes.write(to: orphan)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-5_400)], ofItemAtPath: orphan.path)
+
+        let server = Process()
+        server.executableURL = CLI.binary
+        server.arguments = ["serve", "--port", "0", "--gc-interval", "1", "--data", data.path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while FileManager.default.fileExists(atPath: orphan.path), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!FileManager.default.fileExists(atPath: orphan.path), "the server never collected the orphan")
         #expect(try run(["check"]).stdout.contains("0 missing"))
     }
 }

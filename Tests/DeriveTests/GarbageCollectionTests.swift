@@ -110,4 +110,69 @@ import Testing
             #expect(try await store.get(hash) == bytes)
         }
     }
+
+    /// Polls `condition` every 50 ms for up to `seconds`.
+    func eventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1_000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    @Test func theBackgroundCollectorRemovesOrphansWithoutBeingCalled() async throws {
+        try await LifecycleFixture.with(configure: {
+            $0.lifecycle.gcInterval = 0.5
+            $0.lifecycle.gcGracePeriod = 600  // the seeded blobs are young while their rows are written
+        }) { fixture in
+            let kept = try await fixture.seed("k/", count: 2)
+            let orphan = try fixture.writeBlob("left behind by a crash")
+            age(fixture.blobs.path(of: orphan), by: 7_200)
+            #expect(await eventually(within: 10) { !fixture.blobFiles.contains(orphan) })
+            #expect(fixture.blobFiles == LifecycleFixture.blobs(of: kept))
+            // The last run is kept in the catalog (recorded once the run is done); it is not a
+            // webhook position.
+            #expect(
+                try await eventually(within: 10) {
+                    try await fixture.catalog.subscriptionPositions()["maintenance:gc"] ?? 0 > 0
+                })
+            #expect(try await fixture.derive.webhookPositions().isEmpty)
+        }
+    }
+
+    @Test func aRestartDoesNotCollectBeforeItIsDueAndOneProcessCollectsAtATime() async throws {
+        try await LifecycleFixture.with(configure: {
+            $0.lifecycle.gcInterval = 3_600
+            $0.lifecycle.gcGracePeriod = 0
+        }) { fixture in
+            // A fresh catalog has never been collected: the collector runs at start-up.
+            #expect(
+                try await eventually(within: 10) {
+                    try await fixture.catalog.subscriptionPositions()["maintenance:gc"] ?? 0 > 0
+                })
+            let orphan = try fixture.writeBlob("orphan")
+            // Another process (or a restart) on the same data: the hourly run is not due yet.
+            var configuration = fixture.derive.configuration
+            configuration.lifecycle.deliverWebhooks = false
+            let restarted = try await Derive.open(configuration)
+            try await Task.sleep(for: .seconds(1))
+            #expect(fixture.blobFiles.contains(orphan))
+            #expect(try await restarted.collectGarbageIfDue(interval: 3_600, owner: "restarted") == nil)
+            // While one process holds the lease, another does not collect, even when due.
+            // (The servers' own collectors hold it for a moment each minute: retry until it is free.)
+            #expect(
+                try await eventually(within: 10) {
+                    try await fixture.catalog.claimSubscription(
+                        "maintenance:gc", owner: "holder", leaseSeconds: 60, initial: 0) != nil
+                })
+            #expect(try await restarted.collectGarbageIfDue(interval: 0, owner: "restarted") == nil)
+            #expect(fixture.blobFiles.contains(orphan))
+            try await fixture.catalog.releaseSubscription("maintenance:gc", owner: "holder")
+            let report = try await restarted.collectGarbageIfDue(interval: 0, owner: "restarted")
+            #expect(report?.reclaimedBlobs == 1)
+            #expect(!fixture.blobFiles.contains(orphan))
+            await restarted.shutdown()
+        }
+    }
 }
