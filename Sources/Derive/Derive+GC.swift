@@ -126,7 +126,9 @@ extension Derive {
 
     /// Collects garbage if `interval` has passed since the last scheduled run of any process
     /// sharing the catalog, holding the lease meanwhile so that only one runs at a time. Returns
-    /// nil when it was not due or another process holds the lease.
+    /// nil when it was not due or another process holds the lease. `owner` names the caller (unique
+    /// per process); `LifecycleConfiguration.gcInterval` calls this in the background, and a
+    /// service with its own scheduler can call it instead.
     @discardableResult
     public func collectGarbageIfDue(interval: TimeInterval, owner: String) async throws(DeriveError)
         -> GarbageCollectionReport?
