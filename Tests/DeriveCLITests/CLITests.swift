@@ -22,7 +22,18 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the binary on a dispatch thread: waiting for a child process must not block one of
+    /// Swift's cooperative threads (two on a 2-core machine), or every other test in the process
+    /// stalls meanwhile.
+    static func run(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try runWaiting(arguments) })
+            }
+        }
+    }
+
+    private static func runWaiting(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -45,7 +56,7 @@ struct CLI {
 
     @Test func uploadShowDeleteLeavesNoDerivativesAndNoOrphanBlobs() async throws {
         defer { try? FileManager.default.removeItem(at: data) }
-        let upload = try CLI.run([
+        let upload = try await CLI.run([
             "upload", CLI.image("photo_coffee.png"), "--public-id", "shop/coffee", "--json", "--data", data.path,
         ])
         #expect(upload.status == 0, "\(upload.stderr)")
@@ -61,15 +72,15 @@ struct CLI {
         _ = try await derive.render(publicID: "shop/coffee", transformation: "w_50", format: "webp")
         await derive.shutdown()
 
-        let show = try CLI.run(["show", "shop/coffee", "--json", "--data", data.path])
+        let show = try await CLI.run(["show", "shop/coffee", "--json", "--data", data.path])
         let details = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         let derived = try #require(details["derived"] as? [[String: Any]])
         #expect(Set(derived.compactMap { $0["transformation"] as? String }) == ["c_fill,h_20,w_30", "w_50"])
         #expect(derived.allSatisfy { ($0["id"] as? String)?.count == 32 })
 
-        let delete = try CLI.run(["delete", "shop/coffee", "--data", data.path])
+        let delete = try await CLI.run(["delete", "shop/coffee", "--data", data.path])
         #expect(delete.status == 0, "\(delete.stderr)")
-        let missing = try CLI.run(["show", "shop/coffee", "--json", "--data", data.path])
+        let missing = try await CLI.run(["show", "shop/coffee", "--json", "--data", data.path])
         #expect(missing.status == 2)
         let blobs =
             FileManager.default.enumerator(atPath: data.appendingPathComponent("blobs").path)?
@@ -80,34 +91,36 @@ struct CLI {
         await reopened.shutdown()
     }
 
-    @Test func renderWritesTheRequestedFormatAndSize() throws {
+    @Test func renderWritesTheRequestedFormatAndSize() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "derive-render-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("thumb.webp").path
-        let result = try CLI.run(["render", CLI.image("photo_12mp.jpg"), "-t", "c_fill,w_300,h_200", "-o", output])
+        let result = try await CLI.run([
+            "render", CLI.image("photo_12mp.jpg"), "-t", "c_fill,w_300,h_200", "-o", output,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let info = try ImageInfo.probe([UInt8](try #require(FileManager.default.contents(atPath: output))))
         #expect(info.format == .webp && info.width == 300 && info.height == 200)
         let auto = directory.appendingPathComponent("auto").path
         #expect(
-            try CLI.run([
+            try await CLI.run([
                 "render", CLI.image("photo_coffee.png"), "-t", "w_40,f_auto", "-o", auto, "--accept", "image/avif",
             ]).status == 0)
         #expect(try ImageInfo.probe([UInt8](FileManager.default.contents(atPath: auto)!)).format == .avif)
     }
 
-    @Test func avifInputIsReadInAFreshProcess() throws {
+    @Test func avifInputIsReadInAFreshProcess() async throws {
         // The HEIF module is loaded on first use; a new process must still recognise AVIF input.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "derive-avif-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let avif = directory.appendingPathComponent("in.avif").path
-        #expect(try CLI.run(["render", CLI.image("photo_coffee.png"), "-t", "w_120", "-o", avif]).status == 0)
+        #expect(try await CLI.run(["render", CLI.image("photo_coffee.png"), "-t", "w_120", "-o", avif]).status == 0)
         let png = directory.appendingPathComponent("out.png").path
-        let result = try CLI.run(["render", avif, "-t", "w_60", "-o", png])
+        let result = try await CLI.run(["render", avif, "-t", "w_60", "-o", png])
         #expect(result.status == 0, "\(result.stderr)")
         let info = try ImageInfo.probe([UInt8](try #require(FileManager.default.contents(atPath: png))))
         #expect(info.format == .png && info.width == 60)
@@ -118,7 +131,7 @@ struct CLI {
         (["-t", "w_10", "--corrupt"], "corrupt or truncated"),
         (["-t", "w_10", "--bomb"], "over the limit of 50000000 pixels"),
     ])
-    func renderRefusesBadInputWithExitCode2(flags: [String], message: String) throws {
+    func renderRefusesBadInputWithExitCode2(flags: [String], message: String) async throws {
         var input = CLI.image("photo_coffee.png")
         var arguments = flags
         if let index = arguments.firstIndex(of: "--corrupt") {
@@ -132,7 +145,7 @@ struct CLI {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("derive-\(UUID().uuidString).jpg")
             .path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let result = try CLI.run(["render", input, "-o", output] + arguments)
+        let result = try await CLI.run(["render", input, "-o", output] + arguments)
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
@@ -140,16 +153,16 @@ struct CLI {
 }
 
 @Suite struct ExplainCommandTests {
-    @Test func transformationJSONHasTheCanonicalFormAndComponents() throws {
-        let result = try CLI.run(["explain", "w_300,c_fill,h_200/e_sepia:50", "--json"])
+    @Test func transformationJSONHasTheCanonicalFormAndComponents() async throws {
+        let result = try await CLI.run(["explain", "w_300,c_fill,h_200/e_sepia:50", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["canonical"] as? String == "c_fill,h_200,w_300/e_sepia:50")
         #expect((json["components"] as? [Any])?.count == 2)
     }
 
-    @Test func deliveryURLJSONNamesTheAsset() throws {
-        let result = try CLI.run([
+    @Test func deliveryURLJSONNamesTheAsset() async throws {
+        let result = try await CLI.run([
             "explain", "http://127.0.0.1:8080/demo/image/upload/c_scale,w_100/v1712/folder/sample.webp", "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -161,8 +174,8 @@ struct CLI {
         #expect(json["canonical"] as? String == "c_scale,w_100")
     }
 
-    @Test func invalidInputExitsWith2AndSaysWhy() throws {
-        let result = try CLI.run(["explain", "wd_300"])
+    @Test func invalidInputExitsWith2AndSaysWhy() async throws {
+        let result = try await CLI.run(["explain", "wd_300"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("did you mean \"w\""), "\(result.stderr)")
     }

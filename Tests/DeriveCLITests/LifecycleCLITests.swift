@@ -8,8 +8,8 @@ import Testing
 @Suite struct LifecycleCLITests {
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("derive-cli-lc-\(UUID().uuidString)")
 
-    func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLI.Result {
-        let result = try CLI.run(arguments + ["--data", data.path])
+    func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> CLI.Result {
+        let result = try await CLI.run(arguments + ["--data", data.path])
         #expect(result.status == 0, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }
@@ -17,30 +17,30 @@ import Testing
     @Test func theLifecycleCommandsWorkTogether() async throws {
         defer { try? FileManager.default.removeItem(at: data) }
         for id in ["shop/a", "shop/b", "other"] {
-            _ = try run(["upload", CLI.image("photo_chelsea.png"), "--public-id", id, "--tags", "cats"])
+            _ = try await run(["upload", CLI.image("photo_chelsea.png"), "--public-id", id, "--tags", "cats"])
         }
         let derive = try await Derive.open(Configuration(dataDirectory: data))
         _ = try await derive.render(publicID: "shop/a", transformation: "w_20", format: "jpg")
         await derive.shutdown()
 
-        let list = try run(["list", "--prefix", "shop/", "--json"])
+        let list = try await run(["list", "--prefix", "shop/", "--json"])
         let listed = list.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(listed.map { $0["public_id"] as? String } == ["shop/a", "shop/b"])
         #expect(listed.allSatisfy { $0["tags"] as? [String] == ["cats"] })
-        let paged = try run(["list", "--max-results", "1"])
+        let paged = try await run(["list", "--max-results", "1"])
         #expect(paged.stdout.split(separator: "\n").count == 1 && paged.stderr.contains("next cursor: "))
 
-        _ = try run(["tag", "add", "sale", "shop/b"])
-        #expect(try run(["list", "--tag", "sale"]).stdout.contains("upload/shop/b"))
-        _ = try run(["transformation", "create", "thumb", "c_fill,w_10,h_10"])
-        #expect(try run(["transformation", "list"]).stdout == "t_thumb = c_fill,h_10,w_10\n")
+        _ = try await run(["tag", "add", "sale", "shop/b"])
+        #expect(try await run(["list", "--tag", "sale"]).stdout.contains("upload/shop/b"))
+        _ = try await run(["transformation", "create", "thumb", "c_fill,w_10,h_10"])
+        #expect(try await run(["transformation", "list"]).stdout == "t_thumb = c_fill,h_10,w_10\n")
 
-        let delete = try run(["delete", "--prefix", "shop/"])
+        let delete = try await run(["delete", "--prefix", "shop/"])
         #expect(delete.stdout.contains("deleted 2 originals and 1 derived images in 1 transaction"))
 
-        let events = try run(["events", "--json"]).stdout.split(separator: "\n").compactMap {
+        let events = try await run(["events", "--json"]).stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(events.map { $0["seq"] as? Int } == Array(1...8).map { Optional($0) })
@@ -56,16 +56,16 @@ import Testing
                 "/demo/image/upload/v1/shop/a.png", "/demo/image/upload/v1/shop/a",
                 "/demo/image/upload/w_20/v1/shop/a.jpg",
             ])
-        #expect(try run(["events", "--since", "7"]).stdout.split(separator: "\n").count == 1)
+        #expect(try await run(["events", "--since", "7"]).stdout.split(separator: "\n").count == 1)
 
-        let gc = try run(["gc", "--dry-run", "--json"])
+        let gc = try await run(["gc", "--dry-run", "--json"])
         #expect(gc.stdout.contains(#""dryRun":true"#))
-        #expect(try run(["check"]).stdout.contains("0 missing"))
+        #expect(try await run(["check"]).stdout.contains("0 missing"))
     }
 
     @Test func serveCollectsGarbageInTheBackground() async throws {
         defer { try? FileManager.default.removeItem(at: data) }
-        _ = try run(["upload", CLI.image("photo_chelsea.png"), "--public-id", "kept"])
+        _ = try await run(["upload", CLI.image("photo_chelsea.png"), "--public-id", "kept"])
         // An orphan an hour and a half old, as a crash between a blob write and its row leaves.
         let bytes = Data("orphan".utf8)
         let hash = ContentHash.sha256Hex(Array(bytes))
@@ -91,6 +91,6 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(!FileManager.default.fileExists(atPath: orphan.path), "the server never collected the orphan")
-        #expect(try run(["check"]).stdout.contains("0 missing"))
+        #expect(try await run(["check"]).stdout.contains("0 missing"))
     }
 }

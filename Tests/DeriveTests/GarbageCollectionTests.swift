@@ -129,12 +129,12 @@ import Testing
             let kept = try await fixture.seed("k/", count: 2)
             let orphan = try fixture.writeBlob("left behind by a crash")
             age(fixture.blobs.path(of: orphan), by: 7_200)
-            #expect(await eventually(within: 10) { !fixture.blobFiles.contains(orphan) })
+            #expect(await eventually(within: 30) { !fixture.blobFiles.contains(orphan) })
             #expect(fixture.blobFiles == LifecycleFixture.blobs(of: kept))
             // The last run is kept in the catalog (recorded once the run is done); it is not a
             // webhook position.
             #expect(
-                try await eventually(within: 10) {
+                try await eventually(within: 30) {
                     try await fixture.catalog.subscriptionPositions()["maintenance:gc"] ?? 0 > 0
                 })
             #expect(try await fixture.derive.webhookPositions().isEmpty)
@@ -148,7 +148,7 @@ import Testing
         }) { fixture in
             // A fresh catalog has never been collected: the collector runs at start-up.
             #expect(
-                try await eventually(within: 10) {
+                try await eventually(within: 30) {
                     try await fixture.catalog.subscriptionPositions()["maintenance:gc"] ?? 0 > 0
                 })
             let orphan = try fixture.writeBlob("orphan")
@@ -162,7 +162,7 @@ import Testing
             // While one process holds the lease, another does not collect, even when due.
             // (The servers' own collectors hold it for a moment each minute: retry until it is free.)
             #expect(
-                try await eventually(within: 10) {
+                try await eventually(within: 30) {
                     try await fixture.catalog.claimSubscription(
                         "maintenance:gc", owner: "holder", leaseSeconds: 60, initial: 0) != nil
                 })
