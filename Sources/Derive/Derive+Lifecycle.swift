@@ -19,7 +19,7 @@ final class LifecycleState: Sendable {
         hooks = HookRegistry(builtIn: [EventLogHook(urls: urls), InvalidationHook(urls: urls)])
     }
 
-    func startWebhooks(_ configuration: LifecycleConfiguration, catalog: any Catalog) {
+    func startWebhooks(_ configuration: LifecycleConfiguration, catalog: any Catalog) async {
         guard configuration.deliverWebhooks else { return }
         let transport = configuration.webhookTransport ?? URLSessionWebhookTransport()
         var dispatchers = configuration.webhooks.map {
@@ -35,6 +35,17 @@ final class LifecycleState: Sendable {
                     transport: transport, secret: configuration.notificationSecret,
                     policy: configuration.webhookPolicy, pollInterval: configuration.eventPollInterval,
                     logger: logger, stopping: stopping))
+        }
+        // A webhook seen for the first time gets its position now, at the end of the log, before
+        // `open` returns. Left to its dispatcher's first claim, events committed right after `open`
+        // could come first and never be delivered. (A zero-length lease: it only creates the row.)
+        if let end = try? await catalog.lastEventSequence() {
+            let owner = "open:" + UUID().uuidString
+            for dispatcher in dispatchers {
+                let created = try? await catalog.claimSubscription(
+                    dispatcher.subscription, owner: owner, leaseSeconds: 0, initial: end)
+                if created != nil { try? await catalog.releaseSubscription(dispatcher.subscription, owner: owner) }
+            }
         }
         let tasks = dispatchers.map { dispatcher in Task { await dispatcher.run() } }
         workers.withLock { $0 += tasks }
@@ -116,7 +127,7 @@ extension Derive {
         } catch {
             lifecycle.logger.error("blob recovery failed: \(error)")
         }
-        lifecycle.startWebhooks(configuration.lifecycle, catalog: catalog)
+        await lifecycle.startWebhooks(configuration.lifecycle, catalog: catalog)
         if let interval = configuration.lifecycle.gcInterval, interval > 0 {
             let owner = UUID().uuidString
             lifecycle.startPeriodic(every: interval) { [weak self] in

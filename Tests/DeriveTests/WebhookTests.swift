@@ -148,6 +148,26 @@ struct WaitTimeout: Error, CustomStringConvertible {
         }
     }
 
+    /// A webhook configured for the first time receives every event committed after `open`
+    /// returns, however soon, and none from before.
+    @Test func aNewWebhookStartsAtTheEndOfTheLogAsOpenReturns() async throws {
+        try await WebhookReceiver.with(failuresPerEvent: 0) { receiver in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "derive-wh-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var derive = try await Derive.open(configuration(directory, receiver, deliver: false))
+            try await derive.upload(coffee, publicID: "before")
+            await derive.shutdown()
+
+            derive = try await Derive.open(configuration(directory, receiver, deliver: true))
+            #expect(try await derive.webhookPositions()["webhook:test"] == 1)  // fixed before `open` returned
+            try await derive.upload(coffee, publicID: "after")  // at once: no time for the worker to start
+            try await waitUntil("the new event is accepted") { receiver.accepted[2] != nil }
+            #expect(Set(receiver.accepted.keys) == [2])
+            await derive.shutdown()
+        }
+    }
+
     @Test func aDeliveryThatKeepsFailingIsRecordedAndSkipped() async throws {
         try await WebhookReceiver.with(failuresPerEvent: 3) { receiver in
             try await LifecycleFixture.with(configure: {
