@@ -39,15 +39,24 @@ import Testing
             process.executableURL = Self.worker
             process.arguments = [directory.appendingPathComponent("data").path, String(round)] + Self.images
             process.standardOutput = output
+            let errors = directory.appendingPathComponent("worker-\(round).err")
+            #expect(FileManager.default.createFile(atPath: errors.path, contents: nil))
+            let errorOutput = try FileHandle(forWritingTo: errors)
+            process.standardError = errorOutput
             try process.run()
             try output.close()
+            try errorOutput.close()
             // Let it work for a random while after its first acknowledged step, then kill it.
             try await waitUntil("the worker acknowledges a step") {
                 guard process.isRunning else { return true }
                 return ((try? FileManager.default.attributesOfItem(atPath: log.path)[.size]) as? Int ?? 0) > 0
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...700)))
-            #expect(process.isRunning, "round \(round): the worker stopped on its own")
+            if !process.isRunning {
+                let said = String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self)
+                Issue.record(
+                    "round \(round): the worker stopped on its own (status \(process.terminationStatus)): \(said)")
+            }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
