@@ -99,7 +99,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "DeriveCLITests", dependencies: ["derive", "Derive", "DeriveRender", "DeriveStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DeriveCLITests", dependencies: ["derive", "Derive", "DeriveRender", "DeriveStore"],
+            swiftSettings: strict),
         .testTarget(
             name: "DeriveServerTests",
             dependencies: [
