@@ -115,6 +115,8 @@ public struct RenderLimits: Sendable, Hashable {
     public var defaultQuality = 80
     /// A render running longer than this is stopped.
     public var timeoutSeconds = 30
+    /// Largest `Width` client hint used by `w_auto` (larger hints are capped to it).
+    public var maxAutoWidth = 4_096
 
     public init() {}
 }

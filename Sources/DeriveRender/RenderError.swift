@@ -22,6 +22,10 @@ public enum RenderError: Error, Sendable, Hashable, CustomStringConvertible {
     case timeout(seconds: Int)
     /// libvips failed while rendering.
     case processing(String)
+    /// A number from the request (URL value, expression, variable) is out of its documented range.
+    case valueOutOfRange(String)
+    /// A client-hint header the transformation uses is malformed or out of range.
+    case invalidHint(String)
 
     public var description: String {
         switch self {
@@ -38,6 +42,8 @@ public enum RenderError: Error, Sendable, Hashable, CustomStringConvertible {
         case .layerNotFound(let id): "layer image \"\(id)\" not found"
         case .timeout(let seconds): "rendering took longer than \(seconds) s and was stopped"
         case .processing(let detail): "rendering failed: \(detail)"
+        case .valueOutOfRange(let detail): detail
+        case .invalidHint(let detail): detail
         }
     }
 
