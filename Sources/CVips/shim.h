@@ -42,5 +42,17 @@ static inline gulong cvips_watch_deadline(VipsImage *image, gint64 *deadline) {
 static inline void cvips_unwatch(VipsImage *image, gulong handler) {
     g_signal_handler_disconnect(image, handler);
 }
+/* The same check for every image a render creates: each handler owns a copy of the deadline,
+   freed with the handler, so an image may outlive the render that made it. Progress is signalled
+   on the most-downstream image that asked for it, so sinks inside analysis operations (find_trim,
+   smartcrop, percent) and decoders are stopped too. */
+static inline void cvips_attach_deadline(VipsImage *image, gint64 deadline) {
+    gint64 *copy = g_new(gint64, 1);
+    *copy = deadline;
+    vips_image_set_progress(image, TRUE);
+    g_signal_connect_data(image, "eval", G_CALLBACK(cvips_eval_deadline_cb), copy,
+        (GClosureNotify)(void (*)(void))g_free, 0);
+}
+static inline gint64 cvips_monotonic_time(void) { return g_get_monotonic_time(); }
 
 #endif

@@ -29,7 +29,7 @@ extension ImageFormat {
 /// Encodes rendered frames. Metadata is stripped unless asked otherwise; JPEG output is flattened
 /// onto white (a `b_` colour was already applied by the pipeline).
 enum Encoder {
-    static func encode(_ frames: [VImage], options: OutputOptions, deadline: Deadline) throws(VipsError) -> [UInt8] {
+    static func encode(_ frames: [VImage], options: OutputOptions) throws(VipsError) -> [UInt8] {
         var image = frames.count > 1 && options.format.supportsAnimation ? try join(frames) : frames[0]
         var arguments: [String: VipsValue] = ["strip": .bool(!options.keepMetadata)]
         if let quality = options.quality { arguments["Q"] = .int(quality) }
@@ -73,10 +73,7 @@ enum Encoder {
             arguments["effort"] = .int(2)
         }
         arguments["in"] = .image(image)
-        let input = image
-        return try deadline.watch(input) { () throws(VipsError) -> [UInt8] in
-            try VipsCall.call(saver, arguments, outputs: ["buffer"]).buffer()
-        }
+        return try VipsCall.call(saver, arguments, outputs: ["buffer"]).buffer()
     }
 
     /// Frames stacked vertically with `page-height`, which the GIF and WebP savers write as an animation.

@@ -1,21 +1,43 @@
 import DeriveTransform
 
-/// A transformation resolved against one source header: the steps it will run (as far as they can
-/// be known before pixels are decoded), the predicted output size, and the output settings.
-public struct RenderPlan: Sendable, Hashable {
-    public var sourceWidth: Int
-    public var sourceHeight: Int
-    public var steps: [RenderStep]
-    public var output: OutputOptions
-    /// Predicted size of the result.
-    public var width: Int
-    public var height: Int
-    /// True when some step's result depends on the pixels (`e_trim`, layers, conditionals): the
-    /// steps after it are planned during rendering.
-    public var isPartial: Bool
+/// How the source is decoded: every frame of an animation, or one page shrunk while decoding.
+public enum LoadPlan: Sendable, Hashable {
+    /// Every frame, each run through the same steps (GIF/WebP output of an animated source).
+    case frames
+    /// One page (0-based), EXIF orientation applied unless `a_ignore`; `size` decodes straight to
+    /// that size (shrink-on-load), `smartCrop` covers it and crops with that libvips strategy.
+    case still(page: Int?, autorotate: Bool, size: Size?, smartCrop: String?)
+
+    public struct Size: Sendable, Hashable {
+        public var width: Int
+        public var height: Int
+    }
 }
 
-/// Plans renders: pure arithmetic over the header and the transformation, no libvips calls.
+/// A transformation resolved against one source header and the request's hints: how to decode,
+/// the steps known before pixels are decoded, what is planned later against the pixels, and the
+/// output settings. The executor (``Renderer``) runs it; nothing else plans.
+public struct RenderPlan: Sendable, Hashable {
+    public var load: LoadPlan
+    /// Steps after decoding, planned from the header (the first component, when it is plain).
+    public var steps: [RenderStep]
+    /// Components planned during rendering against the actual image (conditions, variables,
+    /// layers, `e_trim`, and everything after the first component).
+    public var remaining: [TransformComponent]
+    /// 1-based number of the first of `remaining`, for error messages.
+    public var remainingOffset: Int
+    public var output: OutputOptions
+    /// The image after `load` and `steps`.
+    public var width: Int
+    public var height: Int
+    /// True when `remaining` is not empty: the final size is known only while rendering.
+    public var isPartial: Bool { !remaining.isEmpty }
+
+    /// Whether `steps` can run on a sequential decode (no out-of-order reads).
+    var isSequential: Bool { remaining.isEmpty && steps.allSatisfy(\.isSequential) }
+}
+
+/// Plans renders: checked arithmetic over the header, the transformation and the hints; no pixels.
 public struct Planner: Sendable {
     public var limits: RenderLimits
 
@@ -26,33 +48,80 @@ public struct Planner: Sendable {
     public func plan(
         _ transformation: Transformation, source: ImageInfo, context: RenderContext
     ) throws(RenderError) -> RenderPlan {
-        try Loader.check(source, limits: limits, frames: 1)
-        var state = ImageState(width: source.width, height: source.height, hasAlpha: source.hasAlpha)
+        let components = transformation.steps
+        try checkCost(components)
+        let output = try output(for: transformation, format: context.format)
+        let page = try Self.page(components, pages: source.pages)
+        let animated = source.pages > 1 && page == nil && context.format.supportsAnimation
+        try Loader.check(source, limits: limits, frames: animated ? source.pages : 1)
+        let autorotate = !components.contains { $0.angles?.contains(.ignore) == true }
+        var state = ImageState(
+            width: source.width, height: source.height, hasAlpha: source.hasAlpha,
+            frames: animated ? source.pages : 1)
         var steps: [RenderStep] = []
-        var partial = false
-        for (index, component) in transformation.steps.enumerated() {
-            guard Self.isPlain(component) else {
-                partial = true
-                break
+        var done = 0
+        if let first = components.first, Self.isPlain(first) {
+            steps = try ComponentPlanner(limits: limits, context: context, number: 1).steps(for: first, state: state)
+            done = 1
+        }
+        var load = LoadPlan.still(page: page, autorotate: autorotate, size: nil, smartCrop: nil)
+        if !animated {
+            // The first resize happens while decoding (shrink-on-load).
+            switch steps.first {
+            case .resize(let width, let height)?:
+                load = .still(page: page, autorotate: autorotate, size: .init(width: width, height: height), smartCrop: nil)
+                steps.removeFirst()
+                state = RenderStep.resize(width: width, height: height).apply(to: state)
+            case .smartFill(let width, let height, let interesting)?:
+                load = .still(
+                    page: page, autorotate: autorotate, size: .init(width: width, height: height),
+                    smartCrop: interesting)
+                steps.removeFirst()
+                state = RenderStep.resize(width: width, height: height).apply(to: state)
+            default: break
             }
-            let planned = try ComponentPlanner(limits: limits, context: context, number: index + 1)
-                .steps(for: component, state: state)
-            for step in planned { state = step.apply(to: state) }
-            steps += planned
+        } else {
+            load = .frames
         }
-        guard state.width * state.height <= limits.maxOutputPixels else {
-            throw .outputTooLarge(width: state.width, height: state.height, limit: limits.maxOutputPixels)
-        }
+        for step in steps { state = step.apply(to: state) }
         return RenderPlan(
-            sourceWidth: source.width, sourceHeight: source.height, steps: steps,
-            output: try output(for: transformation, format: context.format), width: state.width, height: state.height,
-            isPartial: partial)
+            load: load, steps: steps, remaining: Array(components.dropFirst(done)), remainingOffset: done,
+            output: output, width: state.width, height: state.height)
     }
 
     /// A component whose steps follow from sizes alone.
     static func isPlain(_ component: TransformComponent) -> Bool {
         component.condition == nil && component.overlay == nil && component.underlay == nil && !component.isLayerApply
             && component.effect?.name != "trim" && component.variables.isEmpty
+    }
+
+    /// Bounded cost per request: a chain longer than the limits is refused before anything runs.
+    func checkCost(_ components: [TransformComponent]) throws(RenderError) {
+        guard components.count <= limits.maxComponents else {
+            throw .valueOutOfRange(
+                "the transformation has \(components.count) components, over the limit of \(limits.maxComponents)")
+        }
+        let layers = components.filter { $0.overlay != nil || $0.underlay != nil }.count
+        guard layers <= limits.maxLayers else {
+            throw .valueOutOfRange("the transformation has \(layers) layers, over the limit of \(limits.maxLayers)")
+        }
+    }
+
+    /// `pg_<n>` (1-based) of the first component that has one, checked against the source's pages.
+    static func page(_ components: [TransformComponent], pages: Int) throws(RenderError) -> Int? {
+        for component in components {
+            for case .page(let text) in component.parameters {
+                guard let number = Int(text), number >= 1 else {
+                    throw .unsupportedTransformation("pg_\(text): only a single page number is supported")
+                }
+                guard number <= pages else {
+                    throw .valueOutOfRange(
+                        "pg_\(number): the image has \(pages) page\(pages == 1 ? "" : "s"), so pg_ must be 1 to \(pages)")
+                }
+                return number - 1
+            }
+        }
+        return nil
     }
 
     /// Output settings from the `q_` and `fl_` parameters of every component (the last `q_` wins).
@@ -101,22 +170,30 @@ public struct Planner: Sendable {
     }
 }
 
-/// Guards against inputs and requests that would exhaust the server.
+/// Guards against inputs and requests that would exhaust the server. Every limit is documented in
+/// the README ("Limits"); a request over one is a 400 naming it.
 public struct RenderLimits: Sendable, Hashable {
     /// Largest source accepted, from its header (all frames together). Default 50 megapixels.
     public var maxInputPixels = 50_000_000
-    /// Largest output accepted.
+    /// Largest image any step may produce, and the output (all frames together).
     public var maxOutputPixels = 50_000_000
-    /// Largest single requested dimension.
+    /// Largest width or height any step may produce, and any requested size.
     public var maxDimension = 16_384
     /// Most frames an animated source may have.
     public var maxFrames = 200
     /// Quality for lossy formats when the transformation gives none.
     public var defaultQuality = 80
-    /// A render running longer than this is stopped.
+    /// A render running longer than this is stopped (decode, analysis, layers and encode alike).
     public var timeoutSeconds = 30
     /// Largest `Width` client hint used by `w_auto` (larger hints are capped to it).
     public var maxAutoWidth = 4_096
+    /// Most components in one chain (named transformations expanded).
+    public var maxComponents = 40
+    /// Most image and text layers in one chain.
+    public var maxLayers = 10
+    /// Largest font size of a text layer, and the most characters it may draw.
+    public var maxFontSize = 400
+    public var maxTextLength = 1_000
 
     public init() {}
 }

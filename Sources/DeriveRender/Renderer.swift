@@ -51,78 +51,55 @@ public struct Renderer: Sendable {
         return try render(source, transformation: transformation, context: RenderContext(format: format))
     }
 
+    /// The executor: plans (``Planner/plan(_:source:context:)``), decodes as the plan says, runs
+    /// the planned steps, then the components planned against the pixels, checks the result and
+    /// encodes it. The whole render runs under the deadline: a stage past it fails with
+    /// ``RenderError/timeout(seconds:)`` and the thread is free again.
     func render(_ source: Source, transformation: Transformation, context: RenderContext) throws(RenderError)
         -> RenderedImage
     {
+        do {
+            return try RenderDeadline.run(seconds: limits.timeoutSeconds) { () throws(RenderError) in
+                try execute(try planner.plan(transformation, source: source.info, context: context), source, context)
+            }
+        } catch .timeout {
+            throw .timeout(seconds: limits.timeoutSeconds)
+        }
+    }
+
+    private func execute(_ plan: RenderPlan, _ source: Source, _ context: RenderContext) throws(RenderError)
+        -> RenderedImage
+    {
         let info = source.info
-        let components = transformation.steps
-        let output = try planner.output(for: transformation, format: context.format)
         let pipeline = Pipeline(limits: limits, context: context)
-        let page = try Self.page(components)
         var canvas: Canvas
-        var done = 0
-        if info.pages > 1 && page == nil && context.format.supportsAnimation {
-            let frames = try Loader.frames(source, limits: limits)
-            canvas = Canvas(frames: frames, initialWidth: info.width, initialHeight: info.height)
-        } else {
-            // Plan the first component against the header so its resize happens while decoding.
-            var steps: [RenderStep] = []
-            if let first = components.first, Planner.isPlain(first) {
-                try pipeline.checkSupported(first, number: 1)
-                let state = ImageState(width: info.width, height: info.height, hasAlpha: info.hasAlpha)
-                steps = try pipeline.planner(1).steps(for: first, state: state)
-                done = 1
-            }
-            let autorotate = !components.contains { $0.angles?.contains(.ignore) == true }
-            let image: VImage
-            switch steps.first {
-            case .resize(let width, let height):
-                image = try Loader.still(
-                    source, limits: limits, page: page, autorotate: autorotate, size: (width, height))
-                steps.removeFirst()
-            case .smartFill(let width, let height, let interesting):
-                image = try Loader.still(
-                    source, limits: limits, page: page, autorotate: autorotate, size: (width, height), crop: interesting
-                )
-                steps.removeFirst()
-            default:
-                image = try Loader.still(source, limits: limits, page: page, autorotate: autorotate)
-            }
+        switch plan.load {
+        case .frames:
+            canvas = Canvas(frames: try Loader.frames(source, limits: limits), initialWidth: info.width,
+                initialHeight: info.height)
+        case .still(let page, let autorotate, let size, let smartCrop):
+            let image = try Loader.still(
+                source, limits: limits, page: page, autorotate: autorotate, size: size.map { ($0.width, $0.height) },
+                crop: smartCrop)
             // Decoding is sequential; anything beyond crops, pads and resizes reads pixels out of order.
-            let sequentialOnly = done == components.count && steps.allSatisfy(\.isSequential)
-            let loaded = sequentialOnly ? image : try pipeline.run { () throws(VipsError) in try image.inMemory() }
+            let loaded = plan.isSequential ? image : try pipeline.run { () throws(VipsError) in try image.inMemory() }
             canvas = Canvas(frames: [loaded], initialWidth: info.width, initialHeight: info.height)
-            let start = canvas
-            canvas = try pipeline.run { () throws(VipsError) in try start.applying(steps) }
         }
-        canvas = try pipeline.run(Array(components.dropFirst(done)), on: canvas, numberOffset: done)
+        let start = canvas
+        canvas = try pipeline.run { () throws(VipsError) in try start.applying(plan.steps) }
+        canvas = try pipeline.run(plan.remaining, on: canvas, numberOffset: plan.remainingOffset)
         let result = canvas.first
-        guard result.width * result.height <= limits.maxOutputPixels else {
-            throw .outputTooLarge(width: result.width, height: result.height, limit: limits.maxOutputPixels)
-        }
-        let deadline = Deadline(seconds: limits.timeoutSeconds)
-        let frames = canvas.frames
-        let encoded = try pipeline.run { () throws(VipsError) in
-            try Encoder.encode(frames, options: output, deadline: deadline)
-        }
+        let frames = context.format.supportsAnimation ? canvas.frames.count : 1
+        try pipeline.checkSize(width: result.width, height: result.height, frames: frames)
+        let encodedFrames = canvas.frames
+        let encoded = try pipeline.run { () throws(VipsError) in try Encoder.encode(encodedFrames, options: plan.output) }
         return RenderedImage(
-            bytes: encoded, format: context.format, width: result.width, height: result.height,
-            frames: context.format.supportsAnimation ? frames.count : 1, attachment: output.attachment)
+            bytes: encoded, format: context.format, width: result.width, height: result.height, frames: frames,
+            attachment: plan.output.attachment)
     }
 
-    /// `pg_<n>` (1-based) of the first component that has one; ranges are not supported.
-    static func page(_ components: [TransformComponent]) throws(RenderError) -> Int? {
-        for component in components {
-            for case .page(let text) in component.parameters {
-                guard let number = Int(text), number >= 1 else {
-                    throw .unsupportedTransformation("pg_\(text): only a single page number is supported")
-                }
-                return number - 1
-            }
-        }
-        return nil
-    }
-
+    /// Maps a libvips failure to a render error: the kill flag is the deadline, damaged data is
+    /// the source's fault; anything else is a server-side failure (500).
     static func classify(_ error: VipsError) -> RenderError {
         let text = error.message.lowercased()
         if text.contains("killed") { return .timeout(seconds: 0) }
@@ -133,26 +110,5 @@ public struct Renderer: Sendable {
             return .corruptInput(error.message)
         }
         return .processing(error.description)
-    }
-}
-
-/// A wall-clock limit that libvips checks while it computes pixels.
-final class Deadline {
-    let seconds: Int
-    let pointer: UnsafeMutablePointer<gint64>
-
-    init(seconds: Int) {
-        self.seconds = seconds
-        pointer = .allocate(capacity: 1)
-        pointer.pointee = g_get_monotonic_time() + gint64(seconds) * 1_000_000
-    }
-
-    deinit { pointer.deallocate() }
-
-    /// Runs `body` (which computes `image`) so that it is stopped once the deadline passes.
-    func watch<T>(_ image: VImage, _ body: () throws(VipsError) -> T) throws(VipsError) -> T {
-        let handler = cvips_watch_deadline(image.pointer, pointer)
-        defer { cvips_unwatch(image.pointer, handler) }
-        return try body()
     }
 }

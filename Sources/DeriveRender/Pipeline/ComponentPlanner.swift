@@ -12,8 +12,13 @@ struct ComponentPlanner {
     func steps(for component: TransformComponent, state: ImageState) throws(RenderError) -> [RenderStep] {
         var steps: [RenderStep] = []
         var state = state
-        func add(_ more: [RenderStep]) {
-            for step in more { state = step.apply(to: state) }
+        // Every step's result is checked before anything runs: no step may produce an image over
+        // the size limits, whatever the values that led to it.
+        func add(_ more: [RenderStep]) throws(RenderError) {
+            for step in more {
+                state = step.apply(to: state)
+                try checkSize(state)
+            }
             steps += more
         }
         let dpr = try devicePixelRatio(component.dpr, state: state)
@@ -30,30 +35,30 @@ struct ComponentPlanner {
         if let box = requestedBox(request), angles.contains(where: { $0 == .autoRight || $0 == .autoLeft }) {
             // a_auto_right / a_auto_left rotate only when the image and the box disagree in orientation.
             if (box.0 > box.1) != (state.width > state.height) && box.0 != box.1 {
-                add([.rotateQuarter(turns: angles.contains(.autoRight) ? 1 : 3)])
+                try add([.rotateQuarter(turns: angles.contains(.autoRight) ? 1 : 3)])
             }
         }
         if component.crop != nil || request.width != nil || request.height != nil || request.aspectRatio != nil {
             if request.width == nil && request.height == nil && request.aspectRatio == nil { request.mode = .scale }
-            add(try Geometry.steps(request, from: state, component: number))
+            try add(try Geometry.steps(request, from: state, component: number))
         }
         if let effect = component.effect, effect.name != "trim" {
-            add([.effect(try EffectParser.parse(effect, color: component.color, component: number))])
+            try add([.effect(try EffectParser.parse(effect, color: component.color, component: number))])
         }
-        if let radius = component.radius { add(try corners(radius, state: state)) }
-        for angle in angles { add(try rotation(angle, background: request.padColor)) }
+        if let radius = component.radius { try add(try corners(radius, state: state)) }
+        for angle in angles { try add(try rotation(angle, background: request.padColor)) }
         if let border = component.border {
             guard let color = Colors.rgba(border.color) else { throw unsupported("colour variables in bo_") }
-            add([.border(width: border.width, color: color)])
+            let width = try Checked.int(Double(border.width), "component \(number): bo_ width", in: 1...limits.maxDimension)
+            try add([.border(width: width, color: color)])
         }
         if let opacity = component.opacity {
-            let value = try number(opacity, state: state)
-            guard (0...100).contains(value) else { throw unsupported("o_ must be 0 to 100") }
-            if value < 100 { add([.opacity(value / 100)]) }
+            let value = try Checked.double(try number(opacity, state: state), "component \(number): o_", in: 0...100)
+            if value < 100 { try add([.opacity(value / 100)]) }
         }
         if case .color(let color)? = component.background, state.hasAlpha, !isPad(request.mode) {
             guard let rgba = Colors.rgba(color) else { throw unsupported("colour variables in b_") }
-            add([.flatten(rgba)])
+            try add([.flatten(rgba)])
         }
         return steps
     }
@@ -73,6 +78,20 @@ struct ComponentPlanner {
 
     // MARK: - Values
 
+    /// A step's result within the size limits (per frame, and all frames together).
+    func checkSize(_ state: ImageState) throws(RenderError) {
+        let limit = limits.maxDimension
+        guard state.width <= limit, state.height <= limit else {
+            throw .valueOutOfRange(
+                "component \(number): the image would become \(state.width)x\(state.height), over the limit of "
+                    + "\(limit) pixels per side")
+        }
+        guard state.width * state.height * max(1, state.frames) <= limits.maxOutputPixels else {
+            throw .outputTooLarge(
+                width: state.width, height: state.height * max(1, state.frames), limit: limits.maxOutputPixels)
+        }
+    }
+
     func pixels(_ value: SizeValue?, of dimension: Int, dpr: Double, name: String, state: ImageState)
         throws(RenderError) -> Int?
     {
@@ -81,58 +100,51 @@ struct ComponentPlanner {
         switch value {
         case .pixels(let count): resolved = Double(count) * dpr
         case .relative(let factor): resolved = Double(dimension) * factor
-        case .auto(let spec): resolved = Double(autoWidth(spec, fallback: dimension)) * dpr
-        case .variable(let variable):
-            guard let found = state.variables[variable] else {
-                throw unsupported("variable $\(variable) is not defined")
-            }
-            resolved = found * dpr
+        case .auto(let spec): resolved = Double(try autoWidth(spec, fallback: dimension)) * dpr
+        case .variable(let variable): resolved = try self.variable(variable, state: state) * dpr
         case .expression(let expression):
             resolved = try ExpressionEvaluator(state: state, component: number).number(expression) * dpr
         }
-        let count = Int(resolved.rounded())
-        guard count > 0 else { throw unsupported("\(name) must be greater than 0 (it resolves to \(count))") }
-        guard count <= limits.maxDimension else {
-            throw unsupported("\(name) resolves to \(count) pixels, over the limit of \(limits.maxDimension)")
-        }
-        return count
+        return try Checked.int(resolved, "component \(number): \(name)", in: 1...limits.maxDimension)
     }
 
-    func offset(_ value: SizeValue?, of dimension: Int, dpr: Double, state: ImageState) throws(RenderError) -> Int? {
+    /// x/y offsets: at most `maxDimension` either way.
+    func offset(_ value: SizeValue?, of dimension: Int, dpr: Double, state: ImageState, name: String = "x/y")
+        throws(RenderError) -> Int?
+    {
+        let resolved: Double
         switch value {
         case nil: return nil
-        case .pixels(let count): return Int((Double(count) * dpr).rounded())
-        case .relative(let factor): return Int((Double(dimension) * factor).rounded())
-        case .variable(let variable):
-            guard let found = state.variables[variable] else {
-                throw unsupported("variable $\(variable) is not defined")
-            }
-            return Int(found.rounded())
+        case .pixels(let count): resolved = Double(count) * dpr
+        case .relative(let factor): resolved = Double(dimension) * factor
+        case .variable(let variable): resolved = try self.variable(variable, state: state)
         case .expression(let expression):
-            return Int(try ExpressionEvaluator(state: state, component: number).number(expression).rounded())
+            resolved = try ExpressionEvaluator(state: state, component: number).number(expression)
         case .auto: throw unsupported("x/y cannot be auto")
         }
+        let limit = limits.maxDimension
+        return try Checked.int(resolved, "component \(number): \(name)", in: -limit...limit)
     }
 
-    /// `w_auto[:step[:fallback]]`: the client-hint width rounded up to the step, else the fallback.
-    private func autoWidth(_ spec: String?, fallback: Int) -> Int {
-        let parts = (spec ?? "").split(separator: ":").compactMap { Int($0) }
-        let step = parts.first ?? 1
+    private func variable(_ name: String, state: ImageState) throws(RenderError) -> Double {
+        guard let found = state.variables[name] else { throw unsupported("variable $\(name) is not defined") }
+        return found
+    }
+
+    /// `w_auto[:step[:fallback]]`: the (already quantised) client-hint width rounded up to the
+    /// step, else the fallback, else the current size.
+    private func autoWidth(_ spec: String?, fallback: Int) throws(RenderError) -> Int {
         if let hint = context.clientWidth, hint > 0 {
-            return step > 1 ? ((hint + step - 1) / step) * step : hint
+            return ClientHintPolicy.roundUp(min(hint, limits.maxDimension), to: ClientHintPolicy.step(spec))
         }
-        return parts.count > 1 ? parts[1] : fallback
+        return try ClientHintPolicy.fallback(spec, limits: limits) ?? fallback
     }
 
     func number(_ value: NumberValue, state: ImageState) throws(RenderError) -> Double {
         switch value {
         case .int(let number): return Double(number)
         case .decimal(let number): return number
-        case .variable(let variable):
-            guard let found = state.variables[variable] else {
-                throw unsupported("variable $\(variable) is not defined")
-            }
-            return found
+        case .variable(let variable): return try self.variable(variable, state: state)
         case .expression(let expression):
             return try ExpressionEvaluator(state: state, component: number).number(expression)
         }
@@ -143,9 +155,7 @@ struct ComponentPlanner {
         case nil: return 1
         case .auto?: return context.devicePixelRatio ?? 1
         case .value(let value)?:
-            let ratio = try number(value, state: state)
-            guard ratio > 0, ratio <= 5 else { throw unsupported("dpr must be between 0 and 5") }
-            return ratio
+            return try Checked.double(try number(value, state: state), "component \(number): dpr", in: 0.01...5)
         }
     }
 
@@ -154,13 +164,14 @@ struct ComponentPlanner {
         case nil: return nil
         case .ratio(let a, let b)?:
             guard a > 0, b > 0 else { throw unsupported("ar_ must be positive") }
-            return Double(a) / Double(b)
+            return try Checked.double(Double(a) / Double(b), "component \(number): ar", in: aspectRange)
         case .number(let value)?:
-            let ratio = try number(value, state: state)
-            guard ratio > 0 else { throw unsupported("ar_ must be positive") }
-            return ratio
+            return try Checked.double(try number(value, state: state), "component \(number): ar", in: aspectRange)
         }
     }
+
+    /// Aspect ratios a size can take within the dimension limit.
+    private var aspectRange: ClosedRange<Double> { 1 / Double(limits.maxDimension)...Double(limits.maxDimension) }
 
     /// Padding and rotation fill: `b_` colour, else transparent when the output keeps alpha, else white.
     private func padColor(_ background: Background?, state: ImageState) throws(RenderError) -> RGBA {
@@ -180,8 +191,8 @@ struct ComponentPlanner {
         case .max: return [.ellipse]
         case .corners(let values):
             let radii = try values.map { (value) throws(RenderError) -> Int in
-                let pixels = Int(try number(value, state: state).rounded())
-                guard pixels >= 0 else { throw unsupported("r_ values must not be negative") }
+                let pixels = try Checked.int(
+                    try number(value, state: state), "component \(number): r", in: 0...limits.maxDimension)
                 return min(pixels, min(state.width, state.height) / 2)
             }
             // CSS order: 1 value for all; 2 = tl/br, tr/bl; 3 = tl, tr/bl, br; 4 = tl, tr, br, bl.
@@ -202,11 +213,13 @@ struct ComponentPlanner {
         case .hflip: return [.flip(horizontal: true)]
         case .vflip: return [.flip(horizontal: false)]
         case .degrees(let value):
-            let degrees = try number(value, state: ImageState(width: 1, height: 1, hasAlpha: false))
+            let degrees = try Checked.double(
+                try number(value, state: ImageState(width: 1, height: 1, hasAlpha: false)), "component \(number): a",
+                in: -1_000_000...1_000_000)
             let normalized = degrees.truncatingRemainder(dividingBy: 360) + (degrees < 0 ? 360 : 0)
             if normalized == 0 { return [] }
             if normalized.truncatingRemainder(dividingBy: 90) == 0 {
-                return [.rotateQuarter(turns: Int(normalized) / 90)]
+                return [.rotateQuarter(turns: Checked.clamped(normalized) / 90)]
             }
             return [.rotate(degrees: normalized, background: background)]
         }

@@ -31,7 +31,8 @@ enum EffectExecutor {
             let binary = try call(
                 "relational_const",
                 ["in": .image(mono), "relational": .string("more"), "c": .doubles([threshold])])
-            return try call("bandjoin", ["in": .images([binary, binary, binary])])
+            let joined = try call("bandjoin", ["in": .images([binary, binary, binary])])
+            return try call("copy", ["in": .image(joined), "interpretation": .string("srgb")])
         case .sepia(let level):
             let sepia: [Double] = [0.393, 0.769, 0.189, 0.349, 0.686, 0.168, 0.272, 0.534, 0.131]
             let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -39,7 +40,7 @@ enum EffectExecutor {
             let matrix = try VImage.matrix(width: 3, height: 3, values: blended)
             return try StepExecutor.cast(try call("recomb", ["in": .image(colour), "m": .image(matrix)]))
         case .blur(let sigma):
-            return try call("gaussblur", ["in": .image(colour), "sigma": .double(max(0.3, sigma))])
+            return try blur(colour, sigma: max(0.3, sigma))
         case .sharpen(let sigma, let amount):
             // Unsharp mask in sRGB: in + amount × (in − blur). libvips' own `sharpen` works in LabS and
             // costs two colour conversions (about twice the time on a 1000×563 image).
@@ -81,6 +82,29 @@ enum EffectExecutor {
         case .normalize(let perBand):
             return try normalize(colour, perBand: perBand)
         }
+    }
+
+    /// The largest Gaussian sigma computed at full resolution. A larger blur runs on a copy shrunk
+    /// so that its sigma is about this size, then is scaled back: the result looks the same (the
+    /// detail removed is finer than the shrink) and the cost no longer grows with the radius.
+    static let fullResolutionBlurSigma = 3.0
+
+    private static func blur(_ colour: VImage, sigma: Double) throws(VipsError) -> VImage {
+        let factor = (sigma / fullResolutionBlurSigma).rounded(.down)
+        let shortSide = Double(min(colour.width, colour.height))
+        guard factor >= 2, shortSide / factor >= 8 else {
+            return try call("gaussblur", ["in": .image(colour), "sigma": .double(sigma)])
+        }
+        let small = try call("resize", ["in": .image(colour), "scale": .double(1 / factor)])
+        let blurred = try call("gaussblur", ["in": .image(small), "sigma": .double(sigma / factor)])
+        // Back to exactly the original size.
+        return try call(
+            "resize",
+            [
+                "in": .image(blurred), "scale": .double(Double(colour.width) / Double(blurred.width)),
+                "vscale": .double(Double(colour.height) / Double(blurred.height)), "kernel": .string("linear"),
+            ]
+        ).exactly(width: colour.width, height: colour.height)
     }
 
     private static func pixelate(_ colour: VImage, size: Int) throws(VipsError) -> VImage {
@@ -125,5 +149,27 @@ enum EffectExecutor {
             b.append(-low * scale)
         }
         return try linear(colour, a, b)
+    }
+}
+
+extension VImage {
+    /// Cropped or extended (edge pixels copied) to exactly `width`×`height`, for resizes whose
+    /// rounding can leave one pixel more or less.
+    func exactly(width: Int, height: Int) throws(VipsError) -> VImage {
+        if self.width == width && self.height == height { return self }
+        var image = self
+        if image.width > width || image.height > height {
+            image = try StepExecutor.extract(
+                image, x: 0, y: 0, width: min(width, image.width), height: min(height, image.height))
+        }
+        if image.width < width || image.height < height {
+            image = try StepExecutor.call(
+                "embed",
+                [
+                    "in": .image(image), "x": .int(0), "y": .int(0), "width": .int(width), "height": .int(height),
+                    "extend": .string("copy"),
+                ])
+        }
+        return image
     }
 }

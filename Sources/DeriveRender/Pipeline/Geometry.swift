@@ -49,8 +49,8 @@ enum Geometry {
                 if factor > 1 {
                     // Never upscale: cut the largest region of the requested shape, at its own scale.
                     let region = (
-                        width: min(current.width, Int((Double(width) / factor).rounded())),
-                        height: min(current.height, Int((Double(height) / factor).rounded()))
+                        width: min(current.width, Checked.clamped(Double(width) / factor)),
+                        height: min(current.height, Checked.clamped(Double(height) / factor))
                     )
                     return try cropRegion(region, request: request, from: current, component: component)
                 }
@@ -84,18 +84,18 @@ enum Geometry {
     private static func applyAspectRatio(_ request: inout SizeRequest, state: ImageState) {
         guard let ratio = request.aspectRatio, ratio > 0 else { return }
         switch (request.width, request.height) {
-        case (let width?, nil): request.height = max(1, Int((Double(width) / ratio).rounded()))
-        case (nil, let height?): request.width = max(1, Int((Double(height) * ratio).rounded()))
+        case (let width?, nil): request.height = max(1, Checked.clamped(Double(width) / ratio))
+        case (nil, let height?): request.width = max(1, Checked.clamped(Double(height) * ratio))
         case (nil, nil):
             if request.mode == .scale {
                 request.width = state.width
-                request.height = max(1, Int((Double(state.width) / ratio).rounded()))
+                request.height = max(1, Checked.clamped(Double(state.width) / ratio))
             } else if ratio >= state.aspectRatio {
                 request.width = state.width
-                request.height = max(1, Int((Double(state.width) / ratio).rounded()))
+                request.height = max(1, Checked.clamped(Double(state.width) / ratio))
             } else {
                 request.height = state.height
-                request.width = max(1, Int((Double(state.height) * ratio).rounded()))
+                request.width = max(1, Checked.clamped(Double(state.height) * ratio))
             }
         default: break
         }
@@ -106,10 +106,10 @@ enum Geometry {
         switch (request.width, request.height) {
         case (let width?, let height?): return (width, height)
         case (let width?, nil):
-            return (width, request.ignoreAspectRatio ? current.height : max(1, Int((Double(width) / aspect).rounded())))
+            return (width, request.ignoreAspectRatio ? current.height : max(1, Checked.clamped(Double(width) / aspect)))
         case (nil, let height?):
             return (
-                request.ignoreAspectRatio ? current.width : max(1, Int((Double(height) * aspect).rounded())), height
+                request.ignoreAspectRatio ? current.width : max(1, Checked.clamped(Double(height) * aspect)), height
             )
         case (nil, nil): return current
         }
@@ -123,8 +123,8 @@ enum Geometry {
 
     private static func size(_ current: (width: Int, height: Int), _ factor: Double) -> (Int, Int) {
         (
-            max(1, Int((Double(current.width) * factor).rounded())),
-            max(1, Int((Double(current.height) * factor).rounded()))
+            max(1, Checked.clamped(Double(current.width) * factor)),
+            max(1, Checked.clamped(Double(current.height) * factor))
         )
     }
 
@@ -142,15 +142,15 @@ enum Geometry {
         }
         let factor = max(Double(box.0) / Double(current.width), Double(box.1) / Double(current.height))
         let covered = (
-            width: max(box.0, Int((Double(current.width) * factor).rounded())),
-            height: max(box.1, Int((Double(current.height) * factor).rounded()))
+            width: max(box.0, Checked.clamped(Double(current.width) * factor)),
+            height: max(box.1, Checked.clamped(Double(current.height) * factor))
         )
         var steps = resize(to: covered, from: current)
         if covered != box {
             let scale = Double(covered.width) / Double(current.width)
             let (x, y) = origin(
-                of: box, in: covered, gravity: gravity, x: request.x.map { Int(Double($0) * scale) },
-                y: request.y.map { Int(Double($0) * scale) }, defaultCenter: true)
+                of: box, in: covered, gravity: gravity, x: request.x.map { Checked.clamped((Double($0) * scale).rounded(.towardZero)) },
+                y: request.y.map { Checked.clamped((Double($0) * scale).rounded(.towardZero)) }, defaultCenter: true)
             steps.append(.crop(x: x, y: y, width: box.0, height: box.1))
         }
         return steps
@@ -202,8 +202,8 @@ enum Geometry {
         switch gravity {
         case .compass(let compass)?:
             let (fx, fy) = compass.anchor
-            left = Int(Double(spareX) * fx) + (fx == 1 ? -(x ?? 0) : (x ?? 0))
-            top = Int(Double(spareY) * fy) + (fy == 1 ? -(y ?? 0) : (y ?? 0))
+            left = Checked.clamped((Double(spareX) * fx).rounded(.towardZero)) + (fx == 1 ? -(x ?? 0) : (x ?? 0))
+            top = Checked.clamped((Double(spareY) * fy).rounded(.towardZero)) + (fy == 1 ? -(y ?? 0) : (y ?? 0))
         case .xyCenter?:
             left = (x ?? outer.0 / 2) - inner.0 / 2
             top = (y ?? outer.1 / 2) - inner.1 / 2

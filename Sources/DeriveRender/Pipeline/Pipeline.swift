@@ -73,10 +73,26 @@ struct Pipeline {
             guard (0...100).contains(tolerance) else {
                 throw .unsupportedTransformation("component \(number): e_trim takes a tolerance from 0 to 100")
             }
-            canvas = try run { () throws(VipsError) in try canvas.applying([.trim(threshold: tolerance * 2.55)]) }
+            // One box for every frame (found on the first), so an animation keeps one frame size.
+            let found = canvas
+            let box = try run { () throws(VipsError) in
+                try StepExecutor.trimBox(found.first, threshold: tolerance * 2.55)
+            }
+            if let box {
+                canvas = try run { () throws(VipsError) in
+                    try found.applying([.crop(x: box.x, y: box.y, width: box.width, height: box.height)])
+                }
+            }
         }
         let steps = try planner(number).steps(for: component, state: canvas.state)
         return try run { () throws(VipsError) in try canvas.applying(steps) }
+    }
+
+    /// The result of a render within the size limits (all frames together).
+    func checkSize(width: Int, height: Int, frames: Int) throws(RenderError) {
+        var state = ImageState(width: width, height: height, hasAlpha: false, frames: frames)
+        state.frames = frames
+        try planner(0).checkSize(state)
     }
 
     func planner(_ number: Int) -> ComponentPlanner {
@@ -132,6 +148,15 @@ struct Pipeline {
             guard let bytes = context.layerSources[publicID] else { throw .layerNotFound(publicID) }
             image = try Loader.still(try Source(bytes), limits: limits, page: nil, autorotate: true)
         case .text(let text):
+            let size = text.fontSize ?? 20
+            guard (1...limits.maxFontSize).contains(size) else {
+                throw .valueOutOfRange(
+                    "component \(number): the text layer's font size \(size) is outside 1 to \(limits.maxFontSize)")
+            }
+            guard text.decodedText.count <= limits.maxTextLength else {
+                throw .valueOutOfRange(
+                    "component \(number): the text layer has more than \(limits.maxTextLength) characters")
+            }
             image = try run { () throws(VipsError) in
                 try TextLayer.render(text, color: try? EffectParser.resolve(first.color, default: .black))
             }
@@ -151,8 +176,8 @@ struct Pipeline {
         var component = component
         component.parameters = component.parameters.map {
             switch $0 {
-            case .width(.relative(let factor)): .width(.pixels(max(1, Int((Double(base.width) * factor).rounded()))))
-            case .height(.relative(let factor)): .height(.pixels(max(1, Int((Double(base.height) * factor).rounded()))))
+            case .width(.relative(let factor)): .width(.pixels(max(1, Checked.clamped(Double(base.width) * factor))))
+            case .height(.relative(let factor)): .height(.pixels(max(1, Checked.clamped(Double(base.height) * factor))))
             default: $0
             }
         }
@@ -164,8 +189,8 @@ struct Pipeline {
     ) throws(RenderError) -> Canvas {
         let state = canvas.state
         let planner = planner(number)
-        let x = try planner.offset(placement.x, of: state.width, dpr: 1, state: state)
-        let y = try planner.offset(placement.y, of: state.height, dpr: 1, state: state)
+        let x = try planner.offset(placement.x, of: state.width, dpr: 1, state: state, name: "layer x")
+        let y = try planner.offset(placement.y, of: state.height, dpr: 1, state: state, name: "layer y")
         let gravity = try Geometry.supported(placement.gravity, component: number)
         let (left, top) = Geometry.origin(
             of: (layer.width, layer.height), in: (state.width, state.height), gravity: gravity, x: x, y: y,

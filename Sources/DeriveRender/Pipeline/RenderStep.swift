@@ -85,6 +85,6 @@ public indirect enum RenderStep: Sendable, Hashable {
         let s = abs(sin(radians))
         let w = Double(width)
         let h = Double(height)
-        return (Int((w * c + h * s).rounded()), Int((w * s + h * c).rounded()))
+        return (Checked.clamped(w * c + h * s), Checked.clamped(w * s + h * c))
     }
 }

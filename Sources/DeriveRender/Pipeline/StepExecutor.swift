@@ -65,21 +65,45 @@ enum StepExecutor {
             guard image.hasAlpha else { return image }
             return try call("flatten", ["in": .image(image), "background": .doubles(color.rgb)])
         case .trim(let threshold):
-            let corner = try call("getpoint", ["in": .image(image), "x": .int(0), "y": .int(0)], output: "out-array")
-            let found = try VipsCall.call(
-                "find_trim",
-                [
-                    "in": .image(image), "threshold": .double(threshold),
-                    "background": .doubles(corner.array("out-array") ?? [255]),
-                ],
-                outputs: ["left", "top", "width", "height"])
-            let width = Int(found.number("width") ?? 0)
-            let height = Int(found.number("height") ?? 0)
-            guard width > 0, height > 0 else { return image }  // a uniform image: nothing to keep but itself
-            return try extract(
-                image, x: Int(found.number("left") ?? 0), y: Int(found.number("top") ?? 0), width: width, height: height
-            )
+            guard let box = try trimBox(image, threshold: threshold) else { return image }
+            return try extract(image, x: box.x, y: box.y, width: box.width, height: box.height)
         }
+    }
+
+    /// Pixels `find_trim` examines at most: larger images are analysed on a shrunk copy and the box
+    /// scaled back (rounded outwards), so trimming costs the same for any source size.
+    static let trimAnalysisPixels = 1_000_000
+
+    /// The box `e_trim` keeps: everything that differs from the top-left pixel by more than
+    /// `threshold`; nil when the image is uniform (it is kept whole).
+    static func trimBox(_ image: VImage, threshold: Double) throws(VipsError) -> (
+        x: Int, y: Int, width: Int, height: Int
+    )? {
+        let corner = try call("getpoint", ["in": .image(image), "x": .int(0), "y": .int(0)], output: "out-array")
+        let pixels = Double(image.width) * Double(image.height)
+        let scale = pixels > Double(trimAnalysisPixels) ? (Double(trimAnalysisPixels) / pixels).squareRoot() : 1
+        let analysed = scale < 1 ? try call("resize", ["in": .image(image), "scale": .double(scale)]) : image
+        let found = try VipsCall.call(
+            "find_trim",
+            [
+                "in": .image(analysed), "threshold": .double(threshold),
+                // find_trim flattens alpha onto the background itself: it takes the colour bands only.
+                "background": .doubles(Array((corner.array("out-array") ?? [255]).prefix(image.hasAlpha ? image.bands - 1 : image.bands))),
+            ],
+            outputs: ["left", "top", "width", "height"])
+        let width = found.number("width") ?? 0
+        let height = found.number("height") ?? 0
+        guard width > 0, height > 0 else { return nil }
+        let left = ((found.number("left") ?? 0) / scale).rounded(.down)
+        let top = ((found.number("top") ?? 0) / scale).rounded(.down)
+        let right = min(Double(image.width), (((found.number("left") ?? 0) + width) / scale).rounded(.up))
+        let bottom = min(Double(image.height), (((found.number("top") ?? 0) + height) / scale).rounded(.up))
+        let x = max(0, Checked.clamped(left))
+        let y = max(0, Checked.clamped(top))
+        let boxWidth = Checked.clamped(right) - x
+        let boxHeight = Checked.clamped(bottom) - y
+        guard boxWidth > 0, boxHeight > 0 else { return nil }
+        return (x, y, boxWidth, boxHeight)
     }
 
     // MARK: - Helpers shared by the executors

@@ -62,7 +62,7 @@ public final class VImage: @unchecked Sendable {
 
     /// Sets an integer metadata field on an image this code alone owns (a fresh copy).
     func setInt(_ field: String, _ value: Int) {
-        vips_image_set_int(pointer, field, Int32(value))
+        vips_image_set_int(pointer, field, Int32(clamping: value))
     }
 
     /// Whether the embedded ICC profile is something other than sRGB (judged by its description).

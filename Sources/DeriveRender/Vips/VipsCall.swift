@@ -48,6 +48,7 @@ public enum VipsCall {
         _ name: String, _ arguments: [String: VipsValue], outputs: [String] = ["out"]
     ) throws(VipsError) -> VipsOutputs {
         try VipsRuntime.start()
+        try RenderDeadline.check(name)
         guard let created = vips_operation_new(name) else { throw VipsError.take(name) }
         var operation: UnsafeMutablePointer<VipsOperation>? = created
         do throws(VipsError) {
@@ -103,9 +104,9 @@ public enum VipsCall {
         switch value {
         case .int(let number):
             if fundamental == cvips_gtype_enum() {
-                g_value_set_enum(&gvalue, Int32(number))
+                g_value_set_enum(&gvalue, Int32(clamping: number))
             } else if fundamental == cvips_gtype_uint64() {
-                g_value_set_uint64(&gvalue, guint64(number))
+                g_value_set_uint64(&gvalue, guint64(clamping: number))
             } else if fundamental == cvips_gtype_double() {
                 g_value_set_double(&gvalue, Double(number))
             } else {
@@ -113,7 +114,7 @@ public enum VipsCall {
             }
         case .double(let number):
             if fundamental == cvips_gtype_int() {
-                g_value_set_int(&gvalue, Int32(number.rounded()))
+                g_value_set_int(&gvalue, Int32(clamping: Checked.clamped(number)))
             } else {
                 g_value_set_double(&gvalue, number)
             }
@@ -167,7 +168,9 @@ public enum VipsCall {
             guard let object = g_value_dup_object(&gvalue) else {
                 throw VipsError(operation: name, message: "output '\(key)' is empty")
             }
-            result.images[key] = VImage(taking: object.assumingMemoryBound(to: VipsImage.self))
+            let image = VImage(taking: object.assumingMemoryBound(to: VipsImage.self))
+            RenderDeadline.watch(image)
+            result.images[key] = image
         } else if type == cvips_type_blob() {
             guard let boxed = g_value_get_boxed(&gvalue) else {
                 throw VipsError(operation: name, message: "output '\(key)' is empty")
