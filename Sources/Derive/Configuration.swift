@@ -17,6 +17,8 @@ public struct Configuration: Sendable {
     public var maxUploadBytes = 100 * 1024 * 1024
     /// Events, invalidation URLs, webhooks and garbage collection.
     public var lifecycle = LifecycleConfiguration()
+    /// Signed URLs, private types, strict transformations and cache lifetimes.
+    public var delivery = DeliveryConfiguration()
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory
@@ -39,7 +41,11 @@ public struct Configuration: Sendable {
         if let bytes = environment["DERIVE_MAX_UPLOAD_BYTES"].flatMap(Int.init), bytes > 0 {
             configuration.maxUploadBytes = bytes
         }
+        if let seconds = environment["DERIVE_RENDER_TIMEOUT_SECONDS"].flatMap(Int.init), seconds > 0 {
+            configuration.limits.timeoutSeconds = seconds
+        }
         configuration.lifecycle.apply(environment: environment)
+        configuration.delivery.apply(environment: environment)
         return configuration
     }
 
@@ -48,7 +54,7 @@ public struct Configuration: Sendable {
         """
         data=\(dataDirectory.path) cloud=\(cloudName) render-threads=\(renderThreads) \
         max-queued-renders=\(maxQueuedRenders) max-input-pixels=\(limits.maxInputPixels) \
-        max-upload-bytes=\(maxUploadBytes) \(lifecycle.summary)
+        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \(lifecycle.summary) \(delivery.summary)
         """
     }
 }

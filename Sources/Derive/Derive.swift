@@ -96,7 +96,8 @@ public final class Derive: Sendable {
 
     // MARK: - Rendering
 
-    /// Renders (or fetches the stored) derived image of `publicID`.
+    /// Renders (or fetches the stored) derived image of `publicID`. A trusted call: no signature or
+    /// strict-transformation checks (those guard delivery URLs).
     /// - Parameters:
     ///   - transformation: Cloudinary transformation text, e.g. `c_fill,w_300,h_200`.
     ///   - format: the requested extension (`jpg`, `webp`…); nil keeps the original's format unless `f_` says otherwise.
@@ -109,39 +110,41 @@ public final class Derive: Sendable {
         let parsed = try await parseTransformation(transformation)
         var hints = hints
         if let accept { hints.accept = accept }
-        var result = try await render(
-            key: ResourceKey(type: type, publicID: publicID), transformation: parsed, format: format, hints: hints)
+        var result = try await resolve(
+            key: ResourceKey(type: type, publicID: publicID), transformation: parsed, format: format, hints: hints,
+            access: .trusted, readStored: true)
         result.attachment = parsed.attachment
         return result
     }
 
-    /// Renders the image a delivery URL path names (`/<cloud>/image/upload/<transformations>/<id>.<ext>`).
+    /// Renders the image a delivery URL path names (`/<cloud>/image/upload/<transformations>/<id>.<ext>`),
+    /// with the same access control as the server (signatures, private types, strict mode).
     public func render(
         deliveryPath path: String, accept: String? = nil, hints: ClientHints = ClientHints()
     ) async throws(DeriveError) -> RenderResult {
-        let url: DeliveryURL
-        let named = try await namedDefinitions(in: path)
-        do { url = try DeliveryURL(path: path, cloudName: configuration.cloudName, named: { named[$0] }) } catch {
-            throw .invalidTransformation(error)
-        }
         var hints = hints
         if let accept { hints.accept = accept }
-        var result = try await render(
-            key: ResourceKey(resourceType: url.resourceType, type: url.type, publicID: url.publicID),
-            transformation: url.transformation, format: url.format, hints: hints)
-        result.attachment = url.transformation.attachment
-        return result
+        let request = try await deliveryRequest(path)
+        return try await resolve(request, hints: hints, readStored: true)
     }
 
-    func render(
-        key: ResourceKey, transformation: Transformation, format: String?, hints: ClientHints
+    /// The derived image for `key`: the stored one when it exists, else rendered and stored.
+    /// With `readStored: false` a stored image is returned without its bytes (``RenderResult/blob``
+    /// says where they are), so delivery can stream them.
+    func resolve(
+        key: ResourceKey, transformation: Transformation, format: String?, hints: ClientHints, access: Access,
+        readStored: Bool
     ) async throws(DeriveError) -> RenderResult {
         guard let resource = try await storing({ try await self.catalog.resource(key) }) else {
             // `d_<id>.<ext>`: a missing original is replaced by the default image, same transformation.
             if let fallback = transformation.defaultImagePublicID, fallback != key.publicID {
                 var defaultKey = key
                 defaultKey.publicID = fallback
-                return try await render(key: defaultKey, transformation: transformation, format: format, hints: hints)
+                var result = try await resolve(
+                    key: defaultKey, transformation: transformation, format: format, hints: hints, access: access,
+                    readStored: readStored)
+                result.isDefaultImage = true
+                return result
             }
             throw .notFound(key.publicID)
         }
@@ -149,38 +152,74 @@ public final class Derive: Sendable {
             throw .render(.unsupportedInput("stored format \(resource.format)"))
         }
         let output: ImageFormat
+        let resolved: ResolvedHints
         do {
             output = try FormatNegotiation.outputFormat(
                 transformation: transformation, extension: format, source: sourceFormat, accept: hints.accept)
+            resolved = try ClientHintPolicy.resolve(
+                transformation, dpr: hints.dprText, width: hints.widthText, limits: configuration.limits)
         } catch { throw .render(error) }
-        let canonical = transformation.derivativeKey(hints: hints)
+        var result: RenderResult
+        let canonical = transformation.canonical + resolved.keySuffix
         if canonical.isEmpty && output == sourceFormat {
-            let bytes = try await storing { try await self.blobs.get(resource.blob) }
-            return RenderResult(bytes: bytes, format: output, blob: resource.blob, hit: true, derivative: nil)
-        }
-        if let stored = try await storing({
-            try await self.catalog.derivative(
-                key, version: resource.version, transformation: canonical, format: output.rawValue)
-        }), let bytes = try? await blobs.get(stored.blob) {
-            return RenderResult(bytes: bytes, format: output, blob: stored.blob, hit: true, derivative: stored)
-        }
-        let id = DerivativeRecord.id(
-            key: key, version: resource.version, transformation: canonical, format: output.rawValue)
-        do {
-            return try await flights.run(id) {
-                try await self.renderAndStore(
-                    resource, transformation: transformation, canonical: canonical, output: output, hints: hints)
+            result = RenderResult(bytes: [], format: output, blob: resource.blob, hit: true, derivative: nil)
+            if readStored { result.bytes = try await storing { try await self.blobs.get(resource.blob) } }
+        } else if let stored = try await storedDerivative(
+            resource, canonical: canonical, output: output, readStored: readStored)
+        {
+            result = stored
+        } else {
+            try access.check(canonical: transformation.canonical, configuration: configuration.delivery)
+            let id = DerivativeRecord.id(
+                key: key, version: resource.version, transformation: canonical, format: output.rawValue)
+            do {
+                result = try await flights.run(id) {
+                    try await self.renderAndStore(
+                        resource, transformation: transformation, canonical: canonical, output: output,
+                        hints: resolved)
+                }
+            } catch let error as DeriveError {
+                throw error
+            } catch {
+                throw .store(.database("\(error)"))
             }
-        } catch let error as DeriveError {
-            throw error
-        } catch {
-            throw .store(.database("\(error)"))
         }
+        result.vary = resolved.varyHeaders
+        result.resource = resource
+        return result
+    }
+
+    /// The stored derivative, or nil when there is none or its blob is gone (then it renders again;
+    /// a missing blob is an invariant violation, logged, and `derive check --repair` clears the row).
+    private func storedDerivative(
+        _ resource: ResourceRecord, canonical: String, output: ImageFormat, readStored: Bool
+    ) async throws(DeriveError) -> RenderResult? {
+        guard
+            let stored = try await storing({
+                try await self.catalog.derivative(
+                    resource.key, version: resource.version, transformation: canonical, format: output.rawValue)
+            })
+        else { return nil }
+        var result = RenderResult(bytes: [], format: output, blob: stored.blob, hit: true, derivative: stored)
+        do throws(StoreError) {
+            if readStored {
+                result.bytes = try await blobs.get(stored.blob)
+            } else if try await !blobs.contains(stored.blob) {
+                throw StoreError.blobNotFound(stored.blob)
+            }
+        } catch .blobNotFound {
+            lifecycle.logger.error(
+                "derivative \(stored.id) points at missing blob \(stored.blob); rendering it again")
+            return nil
+        } catch {
+            throw .store(error)
+        }
+        return result
     }
 
     private func renderAndStore(
         _ resource: ResourceRecord, transformation: Transformation, canonical: String, output: ImageFormat,
-        hints: ClientHints
+        hints: ResolvedHints
     ) async throws -> RenderResult {
         let source = try await storing { try await self.blobs.get(resource.blob) }
         var context = RenderContext(format: output, devicePixelRatio: hints.devicePixelRatio, clientWidth: hints.width)

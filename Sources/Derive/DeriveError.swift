@@ -22,6 +22,9 @@ public enum DeriveError: Error, Sendable, CustomStringConvertible {
     case invalidArgument(String)
     /// A unique name is taken (e.g. a named transformation).
     case conflict(String)
+    /// A delivery URL's signature is missing where required, or wrong; or strict transformations
+    /// refused a new derivative.
+    case unauthorized(String)
     /// A lifecycle hook refused the change (its `will…` method threw) or failed while recording it;
     /// nothing was changed. The hook's own error is attached.
     case hookFailed(any Error)
@@ -37,6 +40,7 @@ public enum DeriveError: Error, Sendable, CustomStringConvertible {
         case .overloaded: "the server is busy rendering; retry shortly"
         case .invalidArgument(let reason): reason
         case .conflict(let reason): reason
+        case .unauthorized(let reason): reason
         case .hookFailed(let error): "refused by a lifecycle hook: \(error)"
         }
     }

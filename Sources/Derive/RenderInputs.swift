@@ -3,19 +3,37 @@ import DeriveStore
 import DeriveTransform
 import Foundation
 
-/// What a client tells about itself, used by `f_auto`, `dpr_auto` and `w_auto`.
+/// What a client tells about itself, used by `f_auto`, `dpr_auto` and `w_auto`. Values are
+/// checked and quantised (``ClientHintPolicy``) only when the transformation uses them; a used hint
+/// that is not a sane number fails the request with a 400.
 public struct ClientHints: Sendable, Hashable {
     /// The `Accept` header.
     public var accept: String?
     /// The `DPR` (or `Sec-CH-DPR`) client hint.
-    public var devicePixelRatio: Double?
+    public var devicePixelRatio: Double? {
+        get { dprText.flatMap { Double($0) } }
+        set { dprText = newValue.map { String($0) } }
+    }
     /// The `Width` (or `Sec-CH-Width`) client hint.
-    public var width: Int?
+    public var width: Int? {
+        get { widthText.flatMap { Int($0) } }
+        set { widthText = newValue.map(String.init) }
+    }
+    /// The hints as sent (header text), checked when used.
+    public var dprText: String?
+    public var widthText: String?
 
     public init(accept: String? = nil, devicePixelRatio: Double? = nil, width: Int? = nil) {
         self.accept = accept
-        self.devicePixelRatio = devicePixelRatio
-        self.width = width
+        dprText = devicePixelRatio.map { String($0) }
+        widthText = width.map(String.init)
+    }
+
+    /// Hints as the headers carry them (`DPR`/`Sec-CH-DPR`, `Width`/`Sec-CH-Width`), unchecked.
+    public init(accept: String?, dprHeader: String?, widthHeader: String?) {
+        self.accept = accept
+        dprText = dprHeader
+        widthText = widthHeader
     }
 }
 
@@ -47,24 +65,4 @@ extension Transformation {
         return nil
     }
 
-    /// Whether the result depends on client hints, which then become part of the derivative key.
-    var usesClientHints: (dpr: Bool, width: Bool) {
-        var dpr = false
-        var width = false
-        for component in steps {
-            if component.dpr == .auto { dpr = true }
-            if case .auto? = component.width { width = true }
-        }
-        return (dpr, width)
-    }
-
-    /// The derivative key: the canonical text, plus the resolved client hints when it uses them
-    /// (two screens with different DPR must not share one stored rendition of `dpr_auto`).
-    func derivativeKey(hints: ClientHints) -> String {
-        let uses = usesClientHints
-        var key = canonical
-        if uses.dpr { key += "|dpr=\(hints.devicePixelRatio ?? 1)" }
-        if uses.width { key += "|width=\(hints.width.map(String.init) ?? "none")" }
-        return key
-    }
 }

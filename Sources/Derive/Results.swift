@@ -13,6 +13,20 @@ public struct RenderResult: Sendable {
     public var derivative: DerivativeRecord?
     /// `fl_attachment[:name]`: serve as a download (with this file name when not empty).
     public var attachment: String?
+    /// Request headers that shaped the result (client hints, `Accept` for `f_auto`): the `Vary` list.
+    public var vary: [String] = []
+    /// The original it was derived from (the default image's when `isDefaultImage`).
+    public var resource: ResourceRecord?
+    /// True when `d_` replaced a missing original.
+    public var isDefaultImage = false
+
+    public init(bytes: [UInt8], format: ImageFormat, blob: String, hit: Bool, derivative: DerivativeRecord?) {
+        self.bytes = bytes
+        self.format = format
+        self.blob = blob
+        self.hit = hit
+        self.derivative = derivative
+    }
 
     public var contentType: String { format.contentType }
     /// A strong validator: equal bytes have equal ETags.

@@ -7,6 +7,8 @@ public protocol BlobStore: Sendable {
     /// blob is complete on stable storage and a catalog row may point at it.
     func put(_ bytes: [UInt8]) async throws(StoreError) -> String
     func get(_ hash: String) async throws(StoreError) -> [UInt8]
+    /// Opens a blob to be read in chunks (delivery streams stored images without loading them whole).
+    func open(_ hash: String) async throws(StoreError) -> BlobReader
     func contains(_ hash: String) async throws(StoreError) -> Bool
     /// Removes a blob; removing a missing blob is not an error.
     func remove(_ hash: String) async throws(StoreError)

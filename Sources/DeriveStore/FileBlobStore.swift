@@ -194,7 +194,7 @@ public struct FileBlobStore: BlobStore {
     }
 
     private static func writeDurably(_ bytes: [UInt8], to path: String) throws(StoreError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw .io("open \(path): \(String(cString: strerror(errno)))") }
         var failure: String?
         bytes.withUnsafeBytes { raw in
@@ -218,7 +218,7 @@ public struct FileBlobStore: BlobStore {
     }
 
     private static func syncDirectory(_ path: String) throws(StoreError) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY)
+        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY)
         guard descriptor >= 0 else { throw .io("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw .io("fsync \(path): \(String(cString: strerror(errno)))") }
