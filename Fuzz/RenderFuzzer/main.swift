@@ -12,6 +12,7 @@
 // RenderContext (with a "logo" layer original) → Renderer.render. Traps and sanitizer reports fail
 // by themselves; in addition a `RenderError.processing` (a 500 in the server) fails unless
 // DERIVE_FUZZ_ALLOW_500=1, and so does any render that runs past its limit by more than 3 s.
+// To replay a reproducer on a TestImages file: DERIVE_FUZZ_IMAGE=photo_chelsea.png ./fuzz-render FILE.
 
 import DeriveTransform
 import Foundation
@@ -100,6 +101,15 @@ enum FuzzImages {
     }()
 
     static let allow500 = ProcessInfo.processInfo.environment["DERIVE_FUZZ_ALLOW_500"] == "1"
+
+    /// DERIVE_FUZZ_IMAGE=<TestImages file name> renders every input on that file instead (to check a
+    /// reproducer against the file a regression test uses).
+    static let override: (name: String, bytes: [UInt8], format: ImageFormat)? = {
+        guard let name = ProcessInfo.processInfo.environment["DERIVE_FUZZ_IMAGE"], !name.isEmpty else { return nil }
+        let bytes = file(name)
+        guard let info = try? ImageInfo.probe(bytes) else { fatalError("DERIVE_FUZZ_IMAGE \(name) does not probe") }
+        return (name, bytes, info.format)
+    }()
 }
 
 /// One decoded fuzz input.
@@ -134,7 +144,7 @@ struct FuzzRequest {
 public func fuzzRender(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let request = FuzzRequest(text)
-    let source = FuzzImages.all[request.image]  // loads the images before the clock starts
+    let source = FuzzImages.override ?? FuzzImages.all[request.image]  // loads the images before the clock starts
     let limits = FuzzImages.limits
     guard let transformation = try? Transformation(parsing: request.transformation, named: fuzzNamed) else {
         return 0

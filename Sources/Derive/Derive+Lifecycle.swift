@@ -39,13 +39,18 @@ final class LifecycleState: Sendable {
         // A webhook seen for the first time gets its position now, at the end of the log, before
         // `open` returns. Left to its dispatcher's first claim, events committed right after `open`
         // could come first and never be delivered. (A zero-length lease: it only creates the row.)
-        if let end = try? await catalog.lastEventSequence() {
+        // If this fails the dispatcher creates the position at its first claim (the narrow race
+        // above), so it is logged rather than fatal.
+        do {
+            let end = try await catalog.lastEventSequence()
             let owner = "open:" + UUID().uuidString
             for dispatcher in dispatchers {
-                let created = try? await catalog.claimSubscription(
+                let created = try await catalog.claimSubscription(
                     dispatcher.subscription, owner: owner, leaseSeconds: 0, initial: end)
-                if created != nil { try? await catalog.releaseSubscription(dispatcher.subscription, owner: owner) }
+                if created != nil { try await catalog.releaseSubscription(dispatcher.subscription, owner: owner) }
             }
+        } catch {
+            logger.error("webhooks: could not record the start position at the end of the event log: \(error)")
         }
         let tasks = dispatchers.map { dispatcher in Task { await dispatcher.run() } }
         workers.withLock { $0 += tasks }

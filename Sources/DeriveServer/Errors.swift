@@ -35,9 +35,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             message = "\(error)"
         }
         guard status.code < 500 else {
-            context.logger.error(
-                "\(request.method) \(request.uri.path) failed with \(status.code): \(message)",
-                metadata: ["request_id": .string(context.id)])
+            // The logger's metadata carries the request id (hb.request.id).
+            context.logger.error("\(request.method) \(request.uri.path) failed with \(status.code): \(message)")
             var response = jsonError(status: status, message: "internal error (request id \(context.id))")
             if status == .serviceUnavailable {
                 response = jsonError(status: status, message: message)

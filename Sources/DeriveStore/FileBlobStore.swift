@@ -121,7 +121,7 @@ public struct FileBlobStore: BlobStore {
                 moved.append((hash, trash))
             } else if errno != ENOENT {
                 let reason = String(cString: strerror(errno))
-                for entry in moved { restore(entry.hash, from: entry.trash) }
+                try restoreAll(moved)
                 throw .io("quarantine \(hash): \(reason)")
             }
         }
@@ -130,18 +130,15 @@ public struct FileBlobStore: BlobStore {
         do {
             stillReferenced = try await referenced(moved.map(\.hash))
         } catch {
-            for entry in moved { restore(entry.hash, from: entry.trash) }
+            try restoreAll(moved)
             throw error
         }
         var removed: [String] = []
-        for entry in moved {
-            if stillReferenced.contains(entry.hash) {
-                restore(entry.hash, from: entry.trash)
-            } else {
-                unlink(entry.trash)
-                removed.append(entry.hash)
-            }
+        for entry in moved where !stillReferenced.contains(entry.hash) {
+            unlink(entry.trash)
+            removed.append(entry.hash)
         }
+        try restoreAll(moved.filter { stillReferenced.contains($0.hash) })
         return removed
     }
 
@@ -164,7 +161,7 @@ public struct FileBlobStore: BlobStore {
         let stillReferenced = try await referenced(Array(Set(entries.map(\.hash))))
         for entry in entries {
             if stillReferenced.contains(entry.hash) {
-                restore(entry.hash, from: entry.file)
+                if let failure = restore(entry.hash, from: entry.file) { throw .io(failure) }
                 recovery.restored.append(entry.hash)
             } else if Self.age(of: entry.file).map({ $0 >= age }) == true, unlink(entry.file) == 0 {
                 recovery.discarded += 1
@@ -174,11 +171,30 @@ public struct FileBlobStore: BlobStore {
     }
 
     /// Puts a quarantined blob back (a no-op when another process already did or removed it).
-    private func restore(_ hash: String, from trash: String) {
+    /// Returns why it failed otherwise: a row may point at the blob, so the caller must report it
+    /// (the next `recover` retries, since the blob stays in `trash/`).
+    @discardableResult
+    private func restore(_ hash: String, from trash: String) -> String? {
         let final = path(of: hash)
         let directory = (final as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if rename(trash, final) == 0 { try? Self.syncDirectory(directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            return "cannot create \(directory): \(error.localizedDescription)"
+        }
+        guard rename(trash, final) == 0 else {
+            return errno == ENOENT ? nil : "restore \(hash): \(String(cString: strerror(errno)))"
+        }
+        do { try Self.syncDirectory(directory) } catch { return error.description }
+        return nil
+    }
+
+    /// Restores `entries`, throwing the first failure after trying them all.
+    private func restoreAll(_ entries: [(hash: String, trash: String)]) throws(StoreError) {
+        let failures = entries.compactMap { restore($0.hash, from: $0.trash) }
+        if let first = failures.first {
+            throw .io("\(first) (\(failures.count) blob(s) left in trash/; `derive gc` puts them back)")
+        }
     }
 
     private static func age(of path: String) -> TimeInterval? {

@@ -221,10 +221,15 @@ struct WebhookDispatcher: Sendable {
             guard await stopping.sleep(for: backoff) else { return .stopped }
             backoff = min(backoff * 2, policy.maxBackoff)
             // Keep the lease while retrying.
-            guard
-                (try? await catalog.advanceSubscription(
-                    subscription, owner: owner, to: position, leaseSeconds: leaseSeconds)) == true
-            else { return .stopped }
+            do {
+                guard
+                    try await catalog.advanceSubscription(
+                        subscription, owner: owner, to: position, leaseSeconds: leaseSeconds)
+                else { return .stopped }  // another process took the lease
+            } catch {
+                logger.warning("webhook \(subscription): renewing the lease failed, stopping this attempt: \(error)")
+                return .stopped
+            }
         }
         return .gaveUp(attempts: max(1, policy.maxAttempts), error: lastError)
     }

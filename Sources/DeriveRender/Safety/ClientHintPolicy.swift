@@ -103,7 +103,9 @@ public enum ClientHintPolicy {
         -> Double
     {
         let trimmed = text.trimmingCharacters(in: [" ", "\t", "\""])
-        guard trimmed.count <= 32, let value = Double(trimmed), value.isFinite, range.contains(value) else {
+        // Plain decimal notation only (Double("0x10") would read hexadecimal).
+        let decimal = trimmed.allSatisfy { $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }
+        guard decimal, trimmed.count <= 32, let value = Double(trimmed), value.isFinite, range.contains(value) else {
             throw .invalidHint(
                 "the \(header) client hint must be a number from \(Checked.describe(range.lowerBound)) to "
                     + "\(Checked.describe(range.upperBound)), not \"\(text.prefix(40))\"")
