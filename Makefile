@@ -8,8 +8,9 @@ CLOUD ?= demo
 DEMO_ID ?= samples/kleiber
 SWIFT ?= swift
 FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 60
 
-.PHONY: run test deps test-deps build release fuzz bench clean
+.PHONY: run test deps test-deps build release fuzz soak bench clean
 
 # System libraries: libvips (and its headers) for rendering, SQLite headers for GRDB.
 deps:
@@ -41,15 +42,22 @@ run: release
 	DERIVE_CLOUD_NAME=$(CLOUD) exec $$bin serve --data $(DATA) --host $(HOST) --port $(PORT)
 
 # The leak check counts libvips objects process-wide, so it runs alone after the main pass; then the
-# parser is fuzzed for FUZZ_SECONDS.
+# server is soaked for SOAK_SECONDS (Scripts/soak.sh) and the parser is fuzzed for FUZZ_SECONDS.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
+	Scripts/soak.sh $(SOAK_SECONDS)
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
 
 fuzz:
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
+
+# The server on loopback for SOAK_SECONDS under mixed valid, hostile and signed requests while the CLI
+# overwrites and deletes the same ids (Tests/Soak/soak.py; DERIVE_BIN picks the binary).
+soak: deps
+	$(SWIFT) build --product derive
+	Scripts/soak.sh $(SOAK_SECONDS)
 
 # package-benchmark suites (release build of the Benchmarks package); see BENCHMARKS.md.
 bench: deps

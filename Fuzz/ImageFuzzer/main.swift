@@ -36,6 +36,22 @@ enum ImageFuzz {
     static let allow500 = ProcessInfo.processInfo.environment["DERIVE_FUZZ_ALLOW_500"] == "1"
 }
 
+/// Appends a failure message to the file named by DERIVE_FUZZ_FAILURES (in -fork mode libFuzzer
+/// drops the jobs' logs), then stops the process.
+private func fuzzFailure(_ message: String) -> Never {
+    if let path = ProcessInfo.processInfo.environment["DERIVE_FUZZ_FAILURES"], !path.isEmpty,
+        let file = FileHandle(forWritingAtPath: path) ?? {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        }()
+    {
+        file.seekToEndOfFile()
+        file.write(Data((message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        file.closeFile()
+    }
+    fatalError(message)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzImage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -43,7 +59,7 @@ public func fuzzImage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let renderer = Renderer(limits: limits)
     func fail(_ message: String) -> Never {
         let prefix = bytes.prefix(32).map { String($0, radix: 16) }.joined(separator: " ")
-        fatalError("\(message) (input \(bytes.count) bytes, starting \(prefix))")
+        fuzzFailure("\(message) (input \(bytes.count) bytes, starting \(prefix))")
     }
     let info: ImageInfo
     do {

@@ -12,7 +12,8 @@
 // RenderContext (with a "logo" layer original) → Renderer.render. Traps and sanitizer reports fail
 // by themselves; in addition a `RenderError.processing` (a 500 in the server) fails unless
 // DERIVE_FUZZ_ALLOW_500=1, and so does any render that runs past its limit by more than 3 s.
-// To replay a reproducer on a TestImages file: DERIVE_FUZZ_IMAGE=photo_chelsea.png ./fuzz-render FILE.
+// To replay a reproducer on a TestImages file: DERIVE_FUZZ_IMAGE=photo_chelsea.png ./fuzz-render FILE;
+// DERIVE_FUZZ_VERBOSE=1 prints every outcome.
 
 import DeriveTransform
 import Foundation
@@ -101,6 +102,8 @@ enum FuzzImages {
     }()
 
     static let allow500 = ProcessInfo.processInfo.environment["DERIVE_FUZZ_ALLOW_500"] == "1"
+    /// DERIVE_FUZZ_VERBOSE=1 prints each input's outcome and time (for replaying reproducers).
+    static let verbose = ProcessInfo.processInfo.environment["DERIVE_FUZZ_VERBOSE"] == "1"
 
     /// DERIVE_FUZZ_IMAGE=<TestImages file name> renders every input on that file instead (to check a
     /// reproducer against the file a regression test uses).
@@ -140,6 +143,26 @@ struct FuzzRequest {
     }
 }
 
+private func report(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Appends a failure message to the file named by DERIVE_FUZZ_FAILURES (in -fork mode libFuzzer
+/// drops the jobs' logs), then stops the process.
+private func fuzzFailure(_ message: String) -> Never {
+    if let path = ProcessInfo.processInfo.environment["DERIVE_FUZZ_FAILURES"], !path.isEmpty,
+        let file = FileHandle(forWritingAtPath: path) ?? {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        }()
+    {
+        file.seekToEndOfFile()
+        file.write(Data((message.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        file.closeFile()
+    }
+    fatalError(message)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRender(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
@@ -168,15 +191,22 @@ public func fuzzRender(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         + "DPR \(String(describing: request.dpr)), Width \(String(describing: request.width)), "
         + "Accept \(String(describing: request.accept)), extension \(String(describing: request.ext)); "
         + "input \(text.debugDescription)"
+    if FuzzImages.verbose {
+        switch outcome {
+        case .success(let image):
+            report("ok \(image.format) \(image.width)x\(image.height)x\(image.frames) in \(elapsed): \(what)")
+        case .failure(let error): report("error \(error) in \(elapsed): \(what)")
+        }
+    }
     if elapsed > .seconds(limits.timeoutSeconds + 3) {
-        fatalError("render took \(elapsed) (limit \(limits.timeoutSeconds) s): \(what)")
+        fuzzFailure("render took \(elapsed) (limit \(limits.timeoutSeconds) s): \(what)")
     }
     switch outcome {
     case .failure(.processing(let message)) where !FuzzImages.allow500:
-        fatalError("RenderError.processing (HTTP 500): \(message): \(what)")
+        fuzzFailure("RenderError.processing (HTTP 500): \(message): \(what)")
     case .success(let image):
         if image.bytes.isEmpty || image.width < 1 || image.height < 1 {
-            fatalError("empty result \(image.width)x\(image.height), \(image.bytes.count) bytes: \(what)")
+            fuzzFailure("empty result \(image.width)x\(image.height), \(image.bytes.count) bytes: \(what)")
         }
     case .failure:
         break

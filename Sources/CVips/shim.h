@@ -2,6 +2,7 @@
 #define CVIPS_SHIM_H
 
 #include <vips/vips.h>
+#include <malloc.h>
 
 /* G_TYPE_* and a few libvips helpers are function-like macros or variadic functions,
    which Swift cannot import; these static inline wrappers expose them. */
@@ -53,6 +54,8 @@ static inline void cvips_attach_deadline(VipsImage *image, gint64 deadline) {
     g_signal_connect_data(image, "eval", G_CALLBACK(cvips_eval_deadline_cb), copy,
         (GClosureNotify)(void (*)(void))g_free, 0);
 }
+/* glibc: at most `count` malloc arenas (see VipsRuntime.limitMallocArenas). */
+static inline int cvips_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
 static inline gint64 cvips_monotonic_time(void) { return g_get_monotonic_time(); }
 
 #endif

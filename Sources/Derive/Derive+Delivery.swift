@@ -71,6 +71,8 @@ extension Derive {
         do { url = try DeliveryURL(path: path, cloudName: configuration.cloudName, named: { named[$0] }) } catch {
             throw .invalidTransformation(error)
         }
+        // The id reaches the catalog: no control characters (a NUL would truncate it), no path tricks.
+        _ = try PublicID.validate(url.publicID)
         let secrets = configuration.delivery.signingSecrets
         var signed = false
         if url.signature != nil {

@@ -133,7 +133,7 @@ public final class Derive: Sendable {
     /// says where they are), so delivery can stream them.
     func resolve(
         key: ResourceKey, transformation: Transformation, format: String?, hints: ClientHints, access: Access,
-        readStored: Bool
+        readStored: Bool, retried: Bool = false
     ) async throws(DeriveError) -> RenderResult {
         guard let resource = try await storing({ try await self.catalog.resource(key) }) else {
             // `d_<id>.<ext>`: a missing original is replaced by the default image, same transformation.
@@ -163,7 +163,15 @@ public final class Derive: Sendable {
         let canonical = transformation.canonical + resolved.keySuffix
         if canonical.isEmpty && output == sourceFormat {
             result = RenderResult(bytes: [], format: output, blob: resource.blob, hit: true, derivative: nil)
-            if readStored { result.bytes = try await storing { try await self.blobs.get(resource.blob) } }
+            if readStored {
+                do {
+                    result.bytes = try await storing { try await self.blobs.get(resource.blob) }
+                } catch .store(.blobNotFound) where !retried {
+                    return try await resolve(
+                        key: key, transformation: transformation, format: format, hints: hints, access: access,
+                        readStored: readStored, retried: true)
+                }
+            }
         } else if let stored = try await storedDerivative(
             resource, canonical: canonical, output: output, readStored: readStored)
         {
@@ -178,6 +186,12 @@ public final class Derive: Sendable {
                         resource, transformation: transformation, canonical: canonical, output: output,
                         hints: resolved)
                 }
+            } catch DeriveError.store(.blobNotFound(let hash)) where hash == resource.blob && !retried {
+                // The original was overwritten or deleted (and its blob reclaimed) after the lookup:
+                // answer as the catalog does now.
+                return try await resolve(
+                    key: key, transformation: transformation, format: format, hints: hints, access: access,
+                    readStored: readStored, retried: true)
             } catch let error as DeriveError {
                 throw error
             } catch {

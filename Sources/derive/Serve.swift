@@ -1,5 +1,6 @@
 import ArgumentParser
 import Derive
+import DeriveRender
 import DeriveServer
 import Foundation
 import Hummingbird
@@ -18,6 +19,8 @@ struct Serve: AsyncParsableCommand {
     var gcInterval: Double?
 
     func run() async throws {
+        // Flat memory under mixed render load (see limitMallocArenas); MALLOC_ARENA_MAX overrides.
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { VipsRuntime.limitMallocArenas(2) }
         var configuration = global.configuration
         if let gcInterval {
             configuration.lifecycle.gcInterval = gcInterval > 0 ? gcInterval : nil

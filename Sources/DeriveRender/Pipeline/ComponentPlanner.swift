@@ -10,6 +10,8 @@ struct ComponentPlanner {
     var number: Int
 
     func steps(for component: TransformComponent, state: ImageState) throws(RenderError) -> [RenderStep] {
+        try checkSupported(component)
+        _ = try Geometry.supported(component.gravity, component: number)  // even when no crop uses it
         var steps: [RenderStep] = []
         var state = state
         // Every step's result is checked before anything runs: no step may produce an image over
@@ -61,6 +63,22 @@ struct ComponentPlanner {
             try add([.flatten(rgba)])
         }
         return steps
+    }
+
+    /// Parameters that parse but that this renderer cannot honour are refused, never ignored.
+    func checkSupported(_ component: TransformComponent) throws(RenderError) {
+        for parameter in component.parameters {
+            switch parameter {
+            case .customFunction:
+                throw .unsupportedTransformation("component \(number): custom functions (fn_) are not supported")
+            case .zoom(let value) where value.doubleValue != 1:
+                throw .unsupportedTransformation(
+                    "component \(number): z_ (zoom) needs face detection, which is not available")
+            case .colorSpace(let space) where !["srgb", "tinysrgb", "no_cmyk"].contains(space):
+                throw .unsupportedTransformation("component \(number): cs_\(space) is not supported (output is sRGB)")
+            default: continue
+            }
+        }
     }
 
     private func isPad(_ mode: CropMode) -> Bool {

@@ -66,7 +66,6 @@ struct Pipeline {
 
     /// One plain component.
     func apply(_ component: TransformComponent, to canvas: Canvas, number: Int) throws(RenderError) -> Canvas {
-        try checkSupported(component, number: number)
         var canvas = canvas
         if let effect = component.effect, effect.name == "trim" {
             let tolerance = effect.arguments.first.flatMap(Double.init) ?? 10
@@ -107,22 +106,6 @@ struct Pipeline {
         .unsupportedTransformation("component \(number): \(what) without a matching opening component")
     }
 
-    /// Parameters that parse but that this renderer cannot honour are refused, never ignored.
-    func checkSupported(_ component: TransformComponent, number: Int) throws(RenderError) {
-        for parameter in component.parameters {
-            switch parameter {
-            case .customFunction:
-                throw .unsupportedTransformation("component \(number): custom functions (fn_) are not supported")
-            case .zoom(let value) where value.doubleValue != 1:
-                throw .unsupportedTransformation(
-                    "component \(number): z_ (zoom) needs face detection, which is not available")
-            case .colorSpace(let space) where !["srgb", "tinysrgb", "no_cmyk"].contains(space):
-                throw .unsupportedTransformation("component \(number): cs_\(space) is not supported (output is sRGB)")
-            default: continue
-            }
-        }
-    }
-
     func run<T>(_ body: () throws(VipsError) -> T) throws(RenderError) -> T {
         do { return try body() } catch { throw Renderer.classify(error) }
     }
@@ -146,7 +129,9 @@ struct Pipeline {
         switch source {
         case .image(let publicID, _):
             guard let bytes = context.layerSources[publicID] else { throw .layerNotFound(publicID) }
-            image = try Loader.still(try Source(bytes), limits: limits, page: nil, autorotate: true)
+            // In memory: it is composited onto every frame, which reads it more than once.
+            let loaded = try Loader.still(try Source(bytes), limits: limits, page: nil, autorotate: true)
+            image = try run { () throws(VipsError) in try loaded.inMemory() }
         case .text(let text):
             let size = text.fontSize ?? 20
             guard (1...limits.maxFontSize).contains(size) else {

@@ -106,6 +106,14 @@ public enum VipsRuntime {
     }
 
     /// Bytes currently allocated by libvips for pixel buffers.
+    /// Limits glibc to `count` malloc arenas. Render threads allocating and freeing large pixel
+    /// buffers otherwise make glibc keep one growing arena per thread: under the soak test's mixed
+    /// load the server's RSS climbed from 78 to 700 MiB in 150 s; with two arenas it stays flat (what
+    /// sharp and libvips recommend as `MALLOC_ARENA_MAX=2`). Call once at process start.
+    public static func limitMallocArenas(_ count: Int = 2) {
+        _ = cvips_limit_malloc_arenas(Int32(clamping: count))
+    }
+
     public static var trackedMemory: Int { Int(vips_tracked_get_mem()) }
 
     /// Number of open pixel allocations libvips tracks.
