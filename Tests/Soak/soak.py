@@ -233,8 +233,14 @@ class Generator:
             t = rng.choice(["c_scale,w_auto:100", "c_scale,w_auto", "c_limit,w_auto:50:400"])
         elif kind == "plain":
             t = ""
-            if pid == "soak/big":  # the full 12 MP re-encode is costly: keep it small
-                t = "c_scale,w_300"
+            if pid == "soak/big":
+                if rng.random() < 0.5:
+                    # The 2 MB original itself, streamed from the store: many of these at once must
+                    # keep the server's memory bounded (the memory check below).
+                    ext = "jpg"
+                    types = {MIME[ext]}
+                else:  # a full 12 MP re-encode is costly: keep it small
+                    t = "c_scale,w_300"
         else:
             t = rng.choice(VALID_TRANSFORMATIONS[kind])
         path = f"/{CLOUD}/image/upload/" + (t + "/" if t else "") + f"v1/{pid}.{ext}"
