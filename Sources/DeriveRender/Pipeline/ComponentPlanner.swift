@@ -104,9 +104,10 @@ struct ComponentPlanner {
                 "component \(number): the image would become \(state.width)x\(state.height), over the limit of "
                     + "\(limit) pixels per side")
         }
-        guard state.width * state.height * max(1, state.frames) <= limits.maxOutputPixels else {
-            throw .outputTooLarge(
-                width: state.width, height: state.height * max(1, state.frames), limit: limits.maxOutputPixels)
+        let frames = max(1, state.frames)
+        let budget = frames > 1 ? min(limits.maxOutputPixels, limits.maxAnimationPixels) : limits.maxOutputPixels
+        guard state.width * state.height * frames <= budget else {
+            throw .outputTooLarge(width: state.width, height: state.height * frames, limit: budget)
         }
     }
 

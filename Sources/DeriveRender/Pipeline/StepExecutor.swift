@@ -79,6 +79,8 @@ enum StepExecutor {
     static func trimBox(_ image: VImage, threshold: Double) throws(VipsError) -> (
         x: Int, y: Int, width: Int, height: Int
     )? {
+        // find_trim's 3x3 median needs at least 3 pixels each way; a smaller image has no border.
+        guard image.width >= 3, image.height >= 3 else { return nil }
         let corner = try call("getpoint", ["in": .image(image), "x": .int(0), "y": .int(0)], output: "out-array")
         let pixels = Double(image.width) * Double(image.height)
         let scale = pixels > Double(trimAnalysisPixels) ? (Double(trimAnalysisPixels) / pixels).squareRoot() : 1
