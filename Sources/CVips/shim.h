@@ -36,14 +36,7 @@ static inline void cvips_eval_deadline_cb(VipsImage *image, VipsProgress *progre
     (void)progress;
     if (g_get_monotonic_time() > *(gint64 *)deadline) vips_image_set_kill(image, TRUE);
 }
-static inline gulong cvips_watch_deadline(VipsImage *image, gint64 *deadline) {
-    vips_image_set_progress(image, TRUE);
-    return g_signal_connect(image, "eval", G_CALLBACK(cvips_eval_deadline_cb), deadline);
-}
-static inline void cvips_unwatch(VipsImage *image, gulong handler) {
-    g_signal_handler_disconnect(image, handler);
-}
-/* The same check for every image a render creates: each handler owns a copy of the deadline,
+/* Render deadlines: every image a render creates is watched; each handler owns a copy of the deadline,
    freed with the handler, so an image may outlive the render that made it. Progress is signalled
    on the most-downstream image that asked for it, so sinks inside analysis operations (find_trim,
    smartcrop, percent) and decoders are stopped too. */
