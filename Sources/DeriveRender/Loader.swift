@@ -109,7 +109,9 @@ enum TextLayer {
         let options = Set(layer.styleOptions)
         if options.contains("bold") { font += " Bold" }
         if options.contains("italic") { font += " Italic" }
-        var markup = escape(layer.decodedText)
+        // Control characters (a NUL would end the C string inside the markup) are dropped.
+        let visible = String(String.UnicodeScalarView(layer.decodedText.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" }))
+        var markup = escape(visible)
         if options.contains("underline") { markup = "<u>\(markup)</u>" }
         if options.contains("strikethrough") { markup = "<s>\(markup)</s>" }
         // `text` renders a one-band coverage mask; colour it and use the mask as alpha.

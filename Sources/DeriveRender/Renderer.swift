@@ -98,17 +98,21 @@ public struct Renderer: Sendable {
             attachment: plan.output.attachment)
     }
 
-    /// Maps a libvips failure to a render error: the kill flag is the deadline, damaged data is
-    /// the source's fault; anything else is a server-side failure (500).
+    /// Words in libvips' messages that name a decoder or damaged data. Sources are untrusted and
+    /// decode lazily, so a decoder's failure can surface in any later operation (a saver, a copy to
+    /// memory): wherever it appears, it is the source's fault.
+    static let sourceFaultMarkers = [
+        "load", "vipsjpeg", "vipspng", "libpng", "png2vips", "webp2vips", "gif", "tiff", "heif", "vipsicc",
+        "profile", "invalid frame", "corrupt", "truncated", "premature end", "read error", "out of order",
+        "not a known", "unexpected end", "bogus", "huffman", "unable to read", "lzw", "decode",
+    ]
+
+    /// Maps a libvips failure to a render error: the kill flag is the deadline, a decoder's complaint
+    /// is the source's fault (400); anything else is a server-side failure (500).
     static func classify(_ error: VipsError) -> RenderError {
         let text = error.message.lowercased()
         if text.contains("killed") { return .timeout(seconds: 0) }
-        if text.contains("truncated") || text.contains("premature end") || text.contains("out of order")
-            || text.contains("read error") || text.contains("corrupt") || text.contains("not a known")
-            || text.contains("unexpected end")
-        {
-            return .corruptInput(error.message)
-        }
+        if sourceFaultMarkers.contains(where: { text.contains($0) }) { return .corruptInput(error.message) }
         return .processing(error.description)
     }
 }

@@ -34,6 +34,12 @@ struct Canvas {
         for step in steps {
             canvas = try canvas.map { (frame) throws(VipsError) -> VImage in try StepExecutor.apply(step, to: frame) }
         }
+        // An animation's frames are computed here, under the render deadline, once: left lazy, they
+        // would be computed inside the encoder (arrayjoin + GIF/WebP save), where the deadline cannot
+        // stop them and neighbourhood effects recompute their input for every output tile.
+        if canvas.frames.count > 1 && !steps.isEmpty {
+            canvas = try canvas.map { (frame) throws(VipsError) -> VImage in try frame.inMemory() }
+        }
         return canvas
     }
 }

@@ -96,7 +96,8 @@ enum EffectExecutor {
             return try call("gaussblur", ["in": .image(colour), "sigma": .double(sigma)])
         }
         let small = try call("resize", ["in": .image(colour), "scale": .double(1 / factor)])
-        let blurred = try call("gaussblur", ["in": .image(small), "sigma": .double(sigma / factor)])
+        // In memory (it is small): upsizing reads it once per output tile.
+        let blurred = try call("gaussblur", ["in": .image(small), "sigma": .double(sigma / factor)]).inMemory()
         // Back to exactly the original size.
         return try call(
             "resize",

@@ -142,8 +142,14 @@ struct Pipeline {
                 throw .valueOutOfRange(
                     "component \(number): the text layer has more than \(limits.maxTextLength) characters")
             }
-            image = try run { () throws(VipsError) in
-                try TextLayer.render(text, color: try? EffectParser.resolve(first.color, default: .black))
+            let color = try EffectParser.resolve(first.color, default: .black)
+            do {
+                image = try TextLayer.render(text, color: color)
+            } catch {
+                // The text is the request's: Pango refusing it (nothing visible to draw, bad markup)
+                // is a 400.
+                throw .unsupportedTransformation(
+                    "component \(number): the text layer cannot be drawn (\(error.message.prefix(120)))")
             }
         case .fetch:
             throw .unsupportedTransformation("component \(number): remote layers (l_fetch) are not supported")
