@@ -42,7 +42,7 @@ enum Loader {
             arguments["option-string"] = .string(options)
             return try normalize(try VipsCall.call("thumbnail_buffer", arguments).image())
         } catch {
-            throw Renderer.classify(error)
+            throw Renderer.decodeFailure(error)
         }
     }
 
@@ -74,7 +74,7 @@ enum Loader {
                     try StepExecutor.extract(memory, x: 0, y: index * height, width: memory.width, height: height))
             }
         } catch {
-            throw Renderer.classify(error)
+            throw Renderer.decodeFailure(error)
         }
     }
 

@@ -82,7 +82,7 @@ public struct Renderer: Sendable {
                 source, limits: limits, page: page, autorotate: autorotate, size: size.map { ($0.width, $0.height) },
                 crop: smartCrop)
             // Decoding is sequential; anything beyond crops, pads and resizes reads pixels out of order.
-            let loaded = plan.isSequential ? image : try pipeline.run { () throws(VipsError) in try image.inMemory() }
+            let loaded = plan.isSequential ? image : try Self.decoding { () throws(VipsError) in try image.inMemory() }
             canvas = Canvas(frames: [loaded], initialWidth: info.width, initialHeight: info.height)
         }
         let start = canvas
@@ -92,7 +92,9 @@ public struct Renderer: Sendable {
         let frames = context.format.supportsAnimation ? canvas.frames.count : 1
         try pipeline.checkSize(width: result.width, height: result.height, frames: frames)
         let encodedFrames = canvas.frames
-        let encoded = try pipeline.run { () throws(VipsError) in try Encoder.encode(encodedFrames, options: plan.output) }
+        let encode = { () throws(VipsError) in try Encoder.encode(encodedFrames, options: plan.output) }
+        // A sequential plan decodes while it encodes: its failures are the decoder's.
+        let encoded = try plan.isSequential ? Self.decoding(encode) : pipeline.run(encode)
         return RenderedImage(
             bytes: encoded, format: context.format, width: result.width, height: result.height, frames: frames,
             attachment: plan.output.attachment)
@@ -106,6 +108,19 @@ public struct Renderer: Sendable {
         "profile", "invalid frame", "corrupt", "truncated", "premature end", "read error", "out of order",
         "not a known", "unexpected end", "bogus", "huffman", "unable to read", "lzw", "decode",
     ]
+
+    /// Runs a stage that decodes the source. Its failures are the source's fault (400) even when
+    /// libvips' message does not say so: the message buffer is process-wide, so under concurrency
+    /// another thread may have taken the text ("unknown libvips error").
+    static func decoding<T>(_ body: () throws(VipsError) -> T) throws(RenderError) -> T {
+        do { return try body() } catch { throw decodeFailure(error) }
+    }
+
+    static func decodeFailure(_ error: VipsError) -> RenderError {
+        let classified = classify(error)
+        if case .processing = classified { return .corruptInput(error.message) }
+        return classified
+    }
 
     /// Maps a libvips failure to a render error: the kill flag is the deadline, a decoder's complaint
     /// is the source's fault (400); anything else is a server-side failure (500).

@@ -56,7 +56,8 @@ public final class VImage: @unchecked Sendable {
     /// The image rendered into memory: random access for operations that need it (rotations,
     /// statistics) after a sequential, shrink-on-load decode.
     public func inMemory() throws(VipsError) -> VImage {
-        guard let copy = vips_image_copy_memory(pointer) else { throw VipsError.take("copy_memory") }
+        let mark = VipsError.errorMark
+        guard let copy = vips_image_copy_memory(pointer) else { throw VipsError.take("copy_memory", since: mark) }
         return VImage(taking: copy)
     }
 

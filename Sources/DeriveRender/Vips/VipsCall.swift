@@ -49,7 +49,8 @@ public enum VipsCall {
     ) throws(VipsError) -> VipsOutputs {
         try VipsRuntime.start()
         try RenderDeadline.check(name)
-        guard let created = vips_operation_new(name) else { throw VipsError.take(name) }
+        let mark = VipsError.errorMark
+        guard let created = vips_operation_new(name) else { throw VipsError.take(name, since: mark) }
         var operation: UnsafeMutablePointer<VipsOperation>? = created
         do throws(VipsError) {
             for (key, value) in arguments {
@@ -61,7 +62,7 @@ public enum VipsCall {
             throw error
         }
         guard vips_cache_operation_buildp(&operation) == 0, let built = operation else {
-            let error = VipsError.take(name)
+            let error = VipsError.take(name, since: mark)
             vips_object_unref_outputs(cvips_object(created))
             g_object_unref(created)
             throw error

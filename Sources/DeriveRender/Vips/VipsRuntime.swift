@@ -145,12 +145,21 @@ public struct VipsError: Error, Sendable, CustomStringConvertible {
 
     /// Takes (copies and clears) libvips' process-wide error buffer. The text is a diagnostic only:
     /// under concurrency it can hold another thread's message, so callers branch on return codes.
-    static func take(_ operation: String) -> VipsError {
+    ///
+    /// `since` is the buffer's length when the operation started (``errorMark``): text before it was
+    /// left by earlier calls (libtiff reports recoverable problems as errors, and nothing clears them
+    /// when the operation succeeds), so only what came after is this failure's message.
+    static func take(_ operation: String, since mark: Int = 0) -> VipsError {
         guard let buffer = vips_error_buffer_copy() else {
             return VipsError(operation: operation, message: "unknown libvips error")
         }
         defer { g_free(buffer) }
-        let text = String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
+        var bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: strlen(buffer)))
+        if mark > 0, mark < bytes.count { bytes.removeFirst(mark) }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return VipsError(operation: operation, message: text.isEmpty ? "unknown libvips error" : text)
     }
+
+    /// The error buffer's current length, to pass to ``take(_:since:)``.
+    static var errorMark: Int { strlen(vips_error_buffer()) }
 }
