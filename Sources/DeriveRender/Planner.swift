@@ -52,7 +52,10 @@ public struct Planner: Sendable {
         try checkCost(components)
         let output = try output(for: transformation, format: context.format)
         let page = try Self.page(components, pages: source.pages)
-        let animated = source.pages > 1 && page == nil && context.format.supportsAnimation
+        // Only GIF and WebP sources are animations; a multi-page TIFF's pages may differ in size.
+        let animated =
+            source.pages > 1 && page == nil && context.format.supportsAnimation
+            && (source.format == .gif || source.format == .webp)
         try Loader.check(source, limits: limits, frames: animated ? source.pages : 1)
         let autorotate = !components.contains { $0.angles?.contains(.ignore) == true }
         var state = ImageState(
