@@ -8,9 +8,10 @@ CLOUD ?= demo
 DEMO_ID ?= samples/kleiber
 SWIFT ?= swift
 FUZZ_SECONDS ?= 60
+IMAGE_FUZZ_SECONDS ?= 30
 SOAK_SECONDS ?= 60
 
-.PHONY: run test deps test-deps build release fuzz soak bench clean
+.PHONY: run test deps test-deps build release fuzz fuzz-render fuzz-image soak bench clean
 
 # System libraries: libvips (and its headers) for rendering, SQLite headers for GRDB.
 deps:
@@ -42,16 +43,26 @@ run: release
 	DERIVE_CLOUD_NAME=$(CLOUD) exec $$bin serve --data $(DATA) --host $(HOST) --port $(PORT)
 
 # The leak check counts libvips objects process-wide, so it runs alone after the main pass; then the
-# server is soaked for SOAK_SECONDS (Scripts/soak.sh) and the parser is fuzzed for FUZZ_SECONDS.
+# server is soaked for SOAK_SECONDS (Scripts/soak.sh), the parser and the render path are fuzzed for
+# FUZZ_SECONDS each and the decoders for IMAGE_FUZZ_SECONDS.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
 	Scripts/soak.sh $(SOAK_SECONDS)
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
+	Scripts/fuzz-render.sh $(FUZZ_SECONDS)
+	Scripts/fuzz-image.sh $(IMAGE_FUZZ_SECONDS)
 
 fuzz:
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
+
+# The render path (transformations, client hints, formats) and the decoders under libFuzzer with ASan.
+fuzz-render: deps
+	Scripts/fuzz-render.sh $(FUZZ_SECONDS)
+
+fuzz-image: deps
+	Scripts/fuzz-image.sh $(IMAGE_FUZZ_SECONDS)
 
 # The server on loopback for SOAK_SECONDS under mixed valid, hostile and signed requests while the CLI
 # overwrites and deletes the same ids (Tests/Soak/soak.py; DERIVE_BIN picks the binary).

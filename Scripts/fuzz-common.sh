@@ -52,6 +52,8 @@ fuzz_run() {
   # Let libFuzzer and ASan report crashes (the Swift runtime backtracer would run first otherwise).
   export SWIFT_BACKTRACE=enable=no
   export DERIVE_FUZZ_IMAGES="$root/TestImages"
+  # The harnesses append each failure's message here too (in -fork mode libFuzzer drops job logs).
+  export DERIVE_FUZZ_FAILURES="$work/failures.txt"
   export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
   if [ -f "$root/Fuzz/lsan.supp" ]; then
     export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
@@ -67,7 +69,17 @@ fuzz_run() {
   local last
   last="$(grep -E '^#[0-9]+.*cov: ' "$work/fuzz.log" | tail -1 || true)"
   echo "final: ${last:-no coverage line}" >&2
-  echo "exec/s: $(grep -E 'stat::average_exec_per_sec' "$work/fuzz.log" | awk '{print $2}' || true)" >&2
+  local rate
+  rate="$(grep -E 'stat::average_exec_per_sec' "$work/fuzz.log" | awk '{print $2}' || true)"
+  # -fork prints no final stats; take the rate of the last status line.
+  if [ -z "$rate" ]; then rate="$(printf '%s\n' "$last" | grep -oE 'exec/s: [0-9]+' | awk '{print $2}' || true)"; fi
+  echo "exec/s: ${rate:-unknown}" >&2
+  if [ -s "$work/failures.txt" ]; then
+    echo "failures (count, message):" >&2
+    sed -E 's/: (image|w_64|c_fill|a_90|e_grayscale|input).*//' "$work/failures.txt" | cut -c1-240 | sort | uniq -c >&2
+  fi
+  # With -fork and -ignore_crashes libFuzzer exits 0 after failures; the list says they happened.
+  if [ "$status" -eq 0 ] && [ -s "$work/failures.txt" ]; then status=1; fi
   if [ "$status" -ne 0 ]; then
     echo "fuzzer failed (exit $status); log and reproducer in $work" >&2
     exit "$status"

@@ -6,6 +6,8 @@
 # DERIVE_FUZZ_ALLOW_500=1 lets those pass) or a render past its time limit. The log and reproducer
 # stay in the work directory; set KEEP_FUZZ_DIR=1 to keep it after a clean run too.
 # DERIVE_FUZZ_REV=<commit> builds the sources of that commit instead of the work tree.
+# To explore past known failures: DERIVE_FUZZ_ALLOW_500=1, or extra flags "-fork=2 -ignore_crashes=1"
+# (every failure is then written to the work directory, its message to failures.txt).
 set -euo pipefail
 
 seconds="${1:-30}"

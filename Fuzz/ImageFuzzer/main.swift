@@ -34,6 +34,8 @@ enum ImageFuzz {
     }
 
     static let allow500 = ProcessInfo.processInfo.environment["DERIVE_FUZZ_ALLOW_500"] == "1"
+    /// DERIVE_FUZZ_VERBOSE=1 prints each outcome and time (for replaying reproducers).
+    static let verbose = ProcessInfo.processInfo.environment["DERIVE_FUZZ_VERBOSE"] == "1"
 }
 
 /// Appends a failure message to the file named by DERIVE_FUZZ_FAILURES (in -fork mode libFuzzer
@@ -41,7 +43,7 @@ enum ImageFuzz {
 private func fuzzFailure(_ message: String) -> Never {
     if let path = ProcessInfo.processInfo.environment["DERIVE_FUZZ_FAILURES"], !path.isEmpty,
         let file = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }()
     {
@@ -81,6 +83,13 @@ public func fuzzImage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         let elapsed = ContinuousClock.now - started
         let what = "\(transformation.canonical), extension \(ext ?? "none"), Accept \(accept ?? "none"), source \(info)"
+        if ImageFuzz.verbose {
+            let line = switch outcome {
+            case .success(let image): "ok \(image.format) \(image.width)x\(image.height)x\(image.frames)"
+            case .failure(let error): "error \(error)"
+            }
+            FileHandle.standardError.write(Data("\(line) in \(elapsed): \(what)\n".utf8))
+        }
         if elapsed > .seconds(limits.timeoutSeconds + 3) {
             fail("render took \(elapsed) (limit \(limits.timeoutSeconds) s): \(what)")
         }

@@ -152,7 +152,7 @@ private func report(_ line: String) {
 private func fuzzFailure(_ message: String) -> Never {
     if let path = ProcessInfo.processInfo.environment["DERIVE_FUZZ_FAILURES"], !path.isEmpty,
         let file = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }()
     {

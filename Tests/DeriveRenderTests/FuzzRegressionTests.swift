@@ -98,28 +98,39 @@ import Testing
         ("e_grayscale,w_48/f_auto", nil, "image/webp"),
     ]
 
-    /// Damaged or unusual image files: probing and rendering them gives a result or a 4xx.
-    @Test(arguments: FuzzRegressionCases.imageCases)
-    func imageCase(_ name: String) throws {
-        let bytes = TestImages.bytes("fuzz/\(name)")
+    /// Probes `bytes` and renders them with the image harness' fixed transformations.
+    static func checkImage(_ name: String) throws {
+        let bytes = TestImages.bytes(name)
         do throws(RenderError) {
             _ = try ImageInfo.probe(bytes)
         } catch {
             if case .processing(let message) = error { Issue.record("\(name): probe: processing error (500): \(message)") }
             return
         }
-        for (text, ext, accept) in Self.imageRenders {
+        for (text, ext, accept) in imageRenders {
             let transformation = try Transformation(parsing: text)
             let started = ContinuousClock.now
             let outcome: Result<RenderedImage, RenderError>
             do throws(RenderError) {
                 outcome = .success(
-                    try Renderer(limits: Self.limits).render(
-                        bytes, transformation: transformation, extension: ext, accept: accept))
+                    try Renderer(limits: limits).render(bytes, transformation: transformation, extension: ext, accept: accept))
             } catch {
                 outcome = .failure(error)
             }
-            Self.check(outcome, elapsed: ContinuousClock.now - started, "\(name) \(text)")
+            check(outcome, elapsed: ContinuousClock.now - started, "\(name) \(text)")
         }
+    }
+
+    /// Damaged or unusual image files: probing and rendering them gives a result or a 4xx.
+    @Test(arguments: FuzzRegressionCases.imageCases)
+    func imageCase(_ name: String) throws {
+        try Self.checkImage(name)
+    }
+
+    /// Files rendered one after the other: what one render leaves behind must not turn the next
+    /// one's client error into a 500.
+    @Test(arguments: FuzzRegressionCases.imageSequences)
+    func imageSequence(_ names: [String]) throws {
+        for name in names { try Self.checkImage(name) }
     }
 }
