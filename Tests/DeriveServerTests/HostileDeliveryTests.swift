@@ -56,7 +56,7 @@ import Testing
                     "w_\(value)", "h_\(value)", "c_fill,w_10,h_\(value)", "c_crop,w_10,h_10,x_\(value)",
                     "c_crop,w_10,h_10,y_\(value)", "r_\(value)", "a_\(value)", "o_\(value)", "dpr_\(value),w_10",
                     "ar_\(value),c_fill,w_100", "w_10,ar_\(value)", "$v_\(value)/w_$v",
-                    "l_text:Arial_20:Hi/fl_layer_apply,x_\(value)", "if_w_gt_\(value),w_10",
+                    "l_text:Arial_20:Hi/fl_layer_apply,x_\(value)",
                 ]
             }
             paths += [
@@ -67,12 +67,13 @@ import Testing
             for transformation in paths {
                 let path = "\(Self.base)/\(transformation)/coffee.jpg"
                 let response = try await ServerFixture.get(client, path)
-                #expect(
-                    response.status == .badRequest || response.status == .ok,
-                    "\(transformation): \(response.status) \(ServerFixture.message(response.body) ?? "")")
-                if response.status != .ok {
-                    #expect(ServerFixture.message(response.body)?.isEmpty == false)
-                }
+                #expect(response.status == .badRequest, "\(transformation): \(response.status)")
+                #expect(ServerFixture.message(response.body)?.isEmpty == false)
+            }
+            // Huge numbers in a condition are just comparisons: they render.
+            for value in huge {
+                let response = try await ServerFixture.get(client, "\(Self.base)/if_w_gt_\(value),w_10/coffee.jpg")
+                #expect(response.status == .ok, "if_w_gt_\(value)")
             }
             try await ServerFixture.expectHealthy(client)
         }

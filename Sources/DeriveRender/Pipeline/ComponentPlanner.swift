@@ -48,7 +48,7 @@ struct ComponentPlanner {
             try add([.effect(try EffectParser.parse(effect, color: component.color, component: number))])
         }
         if let radius = component.radius { try add(try corners(radius, state: state)) }
-        for angle in angles { try add(try rotation(angle, background: request.padColor)) }
+        for angle in angles { try add(try rotation(angle, background: request.padColor, state: state)) }
         if let border = component.border {
             guard let color = Colors.rgba(border.color) else { throw unsupported("colour variables in bo_") }
             let width = try Checked.int(Double(border.width), "component \(number): bo_ width", in: 1...limits.maxDimension)
@@ -226,14 +226,14 @@ struct ComponentPlanner {
         }
     }
 
-    private func rotation(_ angle: Angle, background: RGBA) throws(RenderError) -> [RenderStep] {
+    private func rotation(_ angle: Angle, background: RGBA, state: ImageState) throws(RenderError) -> [RenderStep] {
         switch angle {
         case .autoRight, .autoLeft, .ignore: return []  // handled before the resize / at load
         case .hflip: return [.flip(horizontal: true)]
         case .vflip: return [.flip(horizontal: false)]
         case .degrees(let value):
             let degrees = try Checked.double(
-                try number(value, state: ImageState(width: 1, height: 1, hasAlpha: false)), "component \(number): a",
+                try number(value, state: state), "component \(number): a",
                 in: -1_000_000...1_000_000)
             let normalized = degrees.truncatingRemainder(dividingBy: 360) + (degrees < 0 ? 360 : 0)
             if normalized == 0 { return [] }
