@@ -90,7 +90,7 @@ public struct Renderer: Sendable {
         canvas = try pipeline.run(plan.remaining, on: canvas, numberOffset: plan.remainingOffset)
         let result = canvas.first
         let frames = context.format.supportsAnimation ? canvas.frames.count : 1
-        try pipeline.checkSize(width: result.width, height: result.height, frames: frames)
+        try pipeline.checkSize(width: result.width, height: result.height, frames: frames, source: info)
         let encodedFrames = canvas.frames
         let encode = { () throws(VipsError) in try Encoder.encode(encodedFrames, options: plan.output) }
         // A sequential plan decodes while it encodes: its failures are the decoder's.

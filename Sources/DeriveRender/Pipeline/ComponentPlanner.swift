@@ -18,8 +18,9 @@ struct ComponentPlanner {
         // the size limits, whatever the values that led to it.
         func add(_ more: [RenderStep]) throws(RenderError) {
             for step in more {
+                let before = state
                 state = step.apply(to: state)
-                try checkSize(state)
+                try checkSize(state, growingFrom: before)
             }
             steps += more
         }
@@ -96,8 +97,12 @@ struct ComponentPlanner {
 
     // MARK: - Values
 
-    /// A step's result within the size limits (per frame, and all frames together).
-    func checkSize(_ state: ImageState) throws(RenderError) {
+    /// A step's result within the size limits (per frame, and all frames together). With `before`,
+    /// a step that does not grow the image passes even when the source itself is over a limit.
+    func checkSize(_ state: ImageState, growingFrom before: ImageState? = nil) throws(RenderError) {
+        if let before, state.width <= before.width, state.height <= before.height, state.frames <= before.frames {
+            return
+        }
         let limit = limits.maxDimension
         guard state.width <= limit, state.height <= limit else {
             throw .valueOutOfRange(

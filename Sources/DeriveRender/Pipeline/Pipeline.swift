@@ -87,11 +87,12 @@ struct Pipeline {
         return try run { () throws(VipsError) in try canvas.applying(steps) }
     }
 
-    /// The result of a render within the size limits (all frames together).
-    func checkSize(width: Int, height: Int, frames: Int) throws(RenderError) {
-        var state = ImageState(width: width, height: height, hasAlpha: false, frames: frames)
-        state.frames = frames
-        try planner(0).checkSize(state)
+    /// The result of a render within the size limits (all frames together), unless it is no larger
+    /// than the source.
+    func checkSize(width: Int, height: Int, frames: Int, source: ImageInfo) throws(RenderError) {
+        try planner(0).checkSize(
+            ImageState(width: width, height: height, hasAlpha: false, frames: frames),
+            growingFrom: ImageState(width: source.width, height: source.height, hasAlpha: false, frames: source.pages))
     }
 
     func planner(_ number: Int) -> ComponentPlanner {
