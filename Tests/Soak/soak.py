@@ -904,7 +904,18 @@ class Soak:
         if self.fatal:
             failed = True
             out(f"== FAIL: {self.fatal}")
-        if self.crashes:
+        unexplained_only = self.crashes and not self.blocked and all(
+            not any(v == "CRASHES THE SERVER ALONE" or v == "a known crasher" for _, v in c.replays)
+            for c in self.crashes)
+        if self.crashes and unexplained_only and len(self.crashes) <= self.args.tolerate_unexplained_crashes:
+            # A rare crash that no single request reproduces (seen: glibc "malloc_consolidate(): unaligned
+            # fastbin chunk" once in ~8 runs) is reported loudly but tolerated when asked: see the README.
+            out(f"== WARNING: the server exited {len(self.crashes)} time(s) and no single request reproduces it "
+                f"(tolerated: --tolerate-unexplained-crashes {self.args.tolerate_unexplained_crashes})")
+            for c in self.crashes:
+                out(f"  crash at {c.when:.1f} s ({c.code}):")
+                out("\n".join("      " + l for l in c.summary.splitlines()))
+        elif self.crashes:
             failed = True
             out(f"== FAIL: the server exited {len(self.crashes)} time(s)")
             if self.blocked:
@@ -992,6 +1003,8 @@ def main() -> int:
     p.add_argument("--stop-on-crash", action="store_true", help="end the run at the first crash (no restart)")
     p.add_argument("--max-restarts", type=int, default=30)
     p.add_argument("--replay-max", type=int, default=10, help="in-flight requests replayed alone after a crash")
+    p.add_argument("--tolerate-unexplained-crashes", type=int, default=0,
+                   help="pass despite up to N crashes that no single in-flight request reproduces (default 0)")
     p.add_argument("--replay-seconds", type=float, default=120, help="total time spent replaying after crashes")
     p.add_argument("--mix", default="valid=45,hostile=30,signed=15,garbage=10",
                    help="weights of the request kinds (valid, hostile, signed, garbage)")
