@@ -43,10 +43,16 @@ static inline void cvips_eval_deadline_cb(VipsImage *image, VipsProgress *progre
 static inline void cvips_attach_deadline(VipsImage *image, gint64 deadline) {
     gint64 *copy = g_new(gint64, 1);
     *copy = deadline;
-    vips_image_set_progress(image, TRUE);
+    /* Each watched image signals on itself. libvips copies an upstream image's progress_signal into
+       downstream images as a plain pointer, and an image that does not keep its upstream alive (a
+       memory copy) would then write progress into a freed image: heap corruption under load. */
+    image->progress_signal = image;
     g_signal_connect_data(image, "eval", G_CALLBACK(cvips_eval_deadline_cb), copy,
         (GClosureNotify)(void (*)(void))g_free, 0);
 }
+/* No progress signalling: drops a progress_signal pointer inherited from an upstream image that this
+   image does not keep alive (vips_image_copy_memory's result). */
+static inline void cvips_clear_progress(VipsImage *image) { image->progress_signal = NULL; }
 /* glibc: at most `count` malloc arenas (see VipsRuntime.limitMallocArenas). */
 static inline int cvips_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
 static inline gint64 cvips_monotonic_time(void) { return g_get_monotonic_time(); }

@@ -58,7 +58,11 @@ public final class VImage: @unchecked Sendable {
     public func inMemory() throws(VipsError) -> VImage {
         let mark = VipsError.errorMark
         guard let copy = vips_image_copy_memory(pointer) else { throw VipsError.take("copy_memory", since: mark) }
-        return VImage(taking: copy)
+        // The copy does not keep this image alive, so it must not point at it for progress.
+        cvips_clear_progress(copy)
+        let image = VImage(taking: copy)
+        RenderDeadline.watch(image)
+        return image
     }
 
     /// Sets an integer metadata field on an image this code alone owns (a fresh copy).
