@@ -110,7 +110,8 @@ enum TextLayer {
         if options.contains("bold") { font += " Bold" }
         if options.contains("italic") { font += " Italic" }
         // Control characters (a NUL would end the C string inside the markup) are dropped.
-        let visible = String(String.UnicodeScalarView(layer.decodedText.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" }))
+        let visible = String(
+            String.UnicodeScalarView(layer.decodedText.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" }))
         var markup = escape(visible)
         if options.contains("underline") { markup = "<u>\(markup)</u>" }
         if options.contains("strikethrough") { markup = "<s>\(markup)</s>" }

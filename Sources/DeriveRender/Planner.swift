@@ -72,7 +72,8 @@ public struct Planner: Sendable {
             // The first resize happens while decoding (shrink-on-load).
             switch steps.first {
             case .resize(let width, let height)?:
-                load = .still(page: page, autorotate: autorotate, size: .init(width: width, height: height), smartCrop: nil)
+                load = .still(
+                    page: page, autorotate: autorotate, size: .init(width: width, height: height), smartCrop: nil)
                 steps.removeFirst()
                 state = RenderStep.resize(width: width, height: height).apply(to: state)
             case .smartFill(let width, let height, let interesting)?:
@@ -119,7 +120,8 @@ public struct Planner: Sendable {
                 }
                 guard number <= pages else {
                     throw .valueOutOfRange(
-                        "pg_\(number): the image has \(pages) page\(pages == 1 ? "" : "s"), so pg_ must be 1 to \(pages)")
+                        "pg_\(number): the image has \(pages) page\(pages == 1 ? "" : "s"), so pg_ must be 1 to \(pages)"
+                    )
                 }
                 // A single-page source has no page to pick (its loader takes no `page` option).
                 return pages > 1 ? number - 1 : nil

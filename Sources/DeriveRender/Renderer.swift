@@ -75,7 +75,8 @@ public struct Renderer: Sendable {
         var canvas: Canvas
         switch plan.load {
         case .frames:
-            canvas = Canvas(frames: try Loader.frames(source, limits: limits), initialWidth: info.width,
+            canvas = Canvas(
+                frames: try Loader.frames(source, limits: limits), initialWidth: info.width,
                 initialHeight: info.height)
         case .still(let page, let autorotate, let size, let smartCrop):
             let image = try Loader.still(

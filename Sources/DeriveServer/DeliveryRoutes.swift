@@ -62,6 +62,7 @@ struct DeliveryRoutes: Sendable {
             names.lazy.compactMap { HTTPField.Name($0).flatMap { headers[$0] } }.first
         }
         return ClientHints(
-            accept: headers[.accept], dprHeader: field("Sec-CH-DPR", "DPR"), widthHeader: field("Sec-CH-Width", "Width"))
+            accept: headers[.accept], dprHeader: field("Sec-CH-DPR", "DPR"), widthHeader: field("Sec-CH-Width", "Width")
+        )
     }
 }

@@ -36,7 +36,10 @@ import Testing
             #expect(throws: RenderError.self) { try resolve("w_auto", width: bad) }
         }
         #expect(try resolve("f_auto").varyHeaders == ["Accept"])
-        #expect(try resolve("f_auto,dpr_auto,w_auto").varyHeaders == ["Accept", "DPR", "Sec-CH-DPR", "Width", "Sec-CH-Width"])
+        #expect(
+            try resolve("f_auto,dpr_auto,w_auto").varyHeaders == [
+                "Accept", "DPR", "Sec-CH-DPR", "Width", "Sec-CH-Width",
+            ])
     }
 
     @Test func checkedConversionsNeverTrap() throws {

@@ -19,17 +19,25 @@ enum FuzzRegressionCases {
             // 500 "text: text: no text to render": a text layer whose text draws nothing (blank,
             // whitespace, a leading NUL, a zero-width space).
             (image: "photo_chelsea.png", transformation: "l_text:Arial_20:%20", dpr: nil, width: nil, accept: nil),
-            (image: "photo_chelsea.png", transformation: "l_text:sans_10:%0A/fl_layer_apply", dpr: nil, width: nil,
-             accept: nil),
+            (
+                image: "photo_chelsea.png", transformation: "l_text:sans_10:%0A/fl_layer_apply", dpr: nil, width: nil,
+                accept: nil
+            ),
             (image: "photo_chelsea.png", transformation: "l_text:sans_10:%00abc", dpr: nil, width: nil, accept: nil),
-            (image: "photo_chelsea.png", transformation: "l_text:sans_10_bold:%E2%80%8B", dpr: nil, width: nil,
-             accept: nil),
+            (
+                image: "photo_chelsea.png", transformation: "l_text:sans_10_bold:%E2%80%8B", dpr: nil, width: nil,
+                accept: nil
+            ),
             // 500 "text: text: invalid markup in text": a NUL in the text ends the C string inside the
             // <u>/<s> markup that _underline/_strikethrough add (TextLayer.render).
-            (image: "photo_chelsea.png", transformation: "l_text:Arial_20_underline:a%00b", dpr: nil, width: nil,
-             accept: nil),
-            (image: "photo_chelsea.png", transformation: "l_text:Arial_20_strikethrough:a%00", dpr: nil, width: nil,
-             accept: nil),
+            (
+                image: "photo_chelsea.png", transformation: "l_text:Arial_20_underline:a%00b", dpr: nil, width: nil,
+                accept: nil
+            ),
+            (
+                image: "photo_chelsea.png", transformation: "l_text:Arial_20_strikethrough:a%00", dpr: nil, width: nil,
+                accept: nil
+            ),
             // Past the deadline: an animated GIF rendered as GIF. gifsave quantises every frame with
             // libimagequant outside libvips' eval loop, so the kill flag is not seen: 24 frames of
             // 400x714 returned *successfully* after 6-10 s with a 5 s limit (15-36 s on a loaded machine).
@@ -43,10 +51,14 @@ enum FuzzRegressionCases {
             // 16.7 s (GIF) and 15.9 s (WebP), w_500/e_pixelate 21 s; w_610/e_blur:2000 118.6 s (GIF) and
             // 105 s (WebP); w_600/e_pixelate:200 46 s. Stills of the same steps take 0.1-2 s.
             (image: "anim_tiny_24frames.gif", transformation: "w_300/e_blur:2000", dpr: nil, width: nil, accept: nil),
-            (image: "anim_tiny_24frames.gif", transformation: "w_300/e_blur:2000/f_webp", dpr: nil, width: nil,
-             accept: nil),
-            (image: "anim_tiny_24frames.gif", transformation: "w_500/e_pixelate:200/f_webp", dpr: nil, width: nil,
-             accept: nil),
+            (
+                image: "anim_tiny_24frames.gif", transformation: "w_300/e_blur:2000/f_webp", dpr: nil, width: nil,
+                accept: nil
+            ),
+            (
+                image: "anim_tiny_24frames.gif", transformation: "w_500/e_pixelate:200/f_webp", dpr: nil, width: nil,
+                accept: nil
+            ),
         ]
 
     /// TestImages/ files (damaged images found by the image harness are under fuzz/), probed and

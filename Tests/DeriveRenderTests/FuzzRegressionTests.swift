@@ -104,7 +104,9 @@ import Testing
         do throws(RenderError) {
             _ = try ImageInfo.probe(bytes)
         } catch {
-            if case .processing(let message) = error { Issue.record("\(name): probe: processing error (500): \(message)") }
+            if case .processing(let message) = error {
+                Issue.record("\(name): probe: processing error (500): \(message)")
+            }
             return
         }
         for (text, ext, accept) in imageRenders {
@@ -113,7 +115,8 @@ import Testing
             let outcome: Result<RenderedImage, RenderError>
             do throws(RenderError) {
                 outcome = .success(
-                    try Renderer(limits: limits).render(bytes, transformation: transformation, extension: ext, accept: accept))
+                    try Renderer(limits: limits).render(
+                        bytes, transformation: transformation, extension: ext, accept: accept))
             } catch {
                 outcome = .failure(error)
             }

@@ -49,7 +49,8 @@ import Testing
                 #expect(ServerFixture.message(missing.body) == "\(type) images are delivered only with a signed URL")
                 let original = try await ServerFixture.get(client, "/demo/image/\(type)/secret.png")
                 #expect(original.status == .unauthorized)
-                let wrong = try await ServerFixture.get(client, try Self.signed("w_100", "secret", secret: "x", type: type))
+                let wrong = try await ServerFixture.get(
+                    client, try Self.signed("w_100", "secret", secret: "x", type: type))
                 #expect(wrong.status == .unauthorized)
                 let good = try await ServerFixture.get(
                     client, try Self.signed("w_100", "secret", secret: "current", type: type))
@@ -60,7 +61,8 @@ import Testing
     }
 
     @Test func rotatedSecretsVerifyUntilRemoved() async throws {
-        try await ServerFixture.withServer(configure: { $0.delivery.signingSecrets = ["new", "old"] }) { derive, client in
+        try await ServerFixture.withServer(configure: { $0.delivery.signingSecrets = ["new", "old"] }) {
+            derive, client in
             try await derive.upload(ServerFixture.image("photo_coffee.png"), publicID: "coffee")
             #expect(try await ServerFixture.get(client, try Self.signed("w_90", "coffee", secret: "old")).status == .ok)
             #expect(try await ServerFixture.get(client, try Self.signed("w_91", "coffee", secret: "new")).status == .ok)

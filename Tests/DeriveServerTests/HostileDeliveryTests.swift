@@ -14,7 +14,8 @@ import Testing
             for transformation in [
                 "w_100000000000000000000.0", "w_iw_pow_100", "r_iw_pow_100", "bo_99999999999px_solid_red",
             ] {
-                let response = try await ServerFixture.get(client, "\(Self.base)/\(transformation)/v1/samples/kleiber.jpg")
+                let response = try await ServerFixture.get(
+                    client, "\(Self.base)/\(transformation)/v1/samples/kleiber.jpg")
                 #expect(response.status == .badRequest, "\(transformation)")
                 let message = try #require(ServerFixture.message(response.body))
                 #expect(message.contains("outside the allowed range") || message.contains("not a finite number"))

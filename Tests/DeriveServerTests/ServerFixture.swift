@@ -19,7 +19,8 @@ enum ServerFixture {
         configure: (inout Configuration) -> Void = { _ in },
         _ body: @escaping @Sendable (Derive, any TestClientProtocol) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("derive-http-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "derive-http-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = Configuration(dataDirectory: directory)
         configure(&configuration)

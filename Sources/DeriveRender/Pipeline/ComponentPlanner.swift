@@ -52,7 +52,8 @@ struct ComponentPlanner {
         for angle in angles { try add(try rotation(angle, background: request.padColor, state: state)) }
         if let border = component.border {
             guard let color = Colors.rgba(border.color) else { throw unsupported("colour variables in bo_") }
-            let width = try Checked.int(Double(border.width), "component \(number): bo_ width", in: 1...limits.maxDimension)
+            let width = try Checked.int(
+                Double(border.width), "component \(number): bo_ width", in: 1...limits.maxDimension)
             try add([.border(width: width, color: color)])
         }
         if let opacity = component.opacity {

@@ -149,7 +149,8 @@ enum Geometry {
         if covered != box {
             let scale = Double(covered.width) / Double(current.width)
             let (x, y) = origin(
-                of: box, in: covered, gravity: gravity, x: request.x.map { Checked.clamped((Double($0) * scale).rounded(.towardZero)) },
+                of: box, in: covered, gravity: gravity,
+                x: request.x.map { Checked.clamped((Double($0) * scale).rounded(.towardZero)) },
                 y: request.y.map { Checked.clamped((Double($0) * scale).rounded(.towardZero)) }, defaultCenter: true)
             steps.append(.crop(x: x, y: y, width: box.0, height: box.1))
         }

@@ -90,7 +90,8 @@ enum StepExecutor {
             [
                 "in": .image(analysed), "threshold": .double(threshold),
                 // find_trim flattens alpha onto the background itself: it takes the colour bands only.
-                "background": .doubles(Array((corner.array("out-array") ?? [255]).prefix(image.hasAlpha ? image.bands - 1 : image.bands))),
+                "background": .doubles(
+                    Array((corner.array("out-array") ?? [255]).prefix(image.hasAlpha ? image.bands - 1 : image.bands))),
             ],
             outputs: ["left", "top", "width", "height"])
         let width = found.number("width") ?? 0

@@ -154,7 +154,9 @@ public struct VipsError: Error, Sendable, CustomStringConvertible {
             return VipsError(operation: operation, message: "unknown libvips error")
         }
         defer { g_free(buffer) }
-        var bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: strlen(buffer)))
+        var bytes = Array(
+            UnsafeBufferPointer(
+                start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: strlen(buffer)))
         if mark > 0, mark < bytes.count { bytes.removeFirst(mark) }
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return VipsError(operation: operation, message: text.isEmpty ? "unknown libvips error" : text)
