@@ -28,6 +28,14 @@ public final class SQLiteCatalog: Catalog {
                 }
             }
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB switches the writer to `synchronous = NORMAL` when it sets up WAL, after
+            // prepareDatabase: set the durable mode (and any override) on the writer again here.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                if let extra = ProcessInfo.processInfo.environment["DERIVE_SQLITE_PRAGMAS"] {
+                    try db.execute(sql: extra)
+                }
+            }
             try SQLiteSchema.migrator.migrate(pool)
         } catch {
             throw .database("cannot open catalog at \(path): \(error)")
@@ -250,6 +258,15 @@ public final class SQLiteCatalog: Catalog {
     /// Copies the write-ahead log into the database file and truncates it (SQLite's `TRUNCATE`
     /// checkpoint), waiting for readers. After a bulk import, so that the next writes do not pay
     /// for copying the import.
+    /// The writer's `PRAGMA synchronous` (2 = FULL), for tests of the durability promise.
+    public func writerSynchronousMode() throws(StoreError) -> Int {
+        do {
+            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
     public func checkpoint() async throws(StoreError) {
         do {
             try await pool.writeWithoutTransaction { db in

@@ -23,6 +23,12 @@ import Testing
             bytes: 10, width: 4, height: 3, renderer: "test", createdAt: Date())
     }
 
+    /// The README promises that an acknowledged change survives a power loss: the connection that
+    /// commits must run `synchronous = FULL` (GRDB's WAL set-up would leave it at NORMAL).
+    @Test func theWriterCommitsDurably() throws {
+        #expect(try catalog().writerSynchronousMode() == 2)
+    }
+
     @Test func derivativesAreKeyedByVersionTransformationAndFormat() async throws {
         let catalog = try catalog()
         let original = try await catalog.saveResource(resource("cat"), overwrite: true).stored
