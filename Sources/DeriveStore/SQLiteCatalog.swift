@@ -255,9 +255,6 @@ public final class SQLiteCatalog: Catalog {
 
     // MARK: - Transactions and errors
 
-    /// Copies the write-ahead log into the database file and truncates it (SQLite's `TRUNCATE`
-    /// checkpoint), waiting for readers. After a bulk import, so that the next writes do not pay
-    /// for copying the import.
     /// The writer's `PRAGMA synchronous` (2 = FULL), for tests of the durability promise.
     public func writerSynchronousMode() throws(StoreError) -> Int {
         do {
@@ -267,6 +264,9 @@ public final class SQLiteCatalog: Catalog {
         }
     }
 
+    /// Copies the write-ahead log into the database file and truncates it (SQLite's `TRUNCATE`
+    /// checkpoint), waiting for readers. After a bulk import, so that the next writes do not pay
+    /// for copying the import.
     public func checkpoint() async throws(StoreError) {
         do {
             try await pool.writeWithoutTransaction { db in
