@@ -65,7 +65,7 @@ public enum ClientHintPolicy {
         }
         if hints.usesWidth, let width {
             let value = try parse(width, header: "Width", in: 1...Double(limits.maxDimension))
-            let capped = min(Int(value.rounded(.up)), limits.maxAutoWidth)
+            let capped = min(try Checked.int(value.rounded(.up), "Width", in: 1...limits.maxDimension), limits.maxAutoWidth)
             let grid = steps.min() ?? defaultWidthStep
             hints.width = roundUp(capped, to: grid)
         }
