@@ -49,6 +49,7 @@ let package = Package(
             name: "Derive",
             dependencies: [
                 "DeriveTransform", "DeriveRender", "DeriveStore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +94,7 @@ let package = Package(
             name: "DeriveTests",
             dependencies: [
                 "Derive", "derive-crash-worker",
+                .product(name: "NIOCore", package: "swift-nio"),
                 // The webhook test's loopback receiver.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -19,6 +19,8 @@ public struct Configuration: Sendable {
     public var lifecycle = LifecycleConfiguration()
     /// Signed URLs, private types, strict transformations and cache lifetimes.
     public var delivery = DeliveryConfiguration()
+    /// In-memory answers for delivery URLs and small stored images (exact; see ``DeliveryCache``).
+    public var deliveryCache = DeliveryCacheConfiguration()
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory
@@ -46,6 +48,7 @@ public struct Configuration: Sendable {
         }
         configuration.lifecycle.apply(environment: environment)
         configuration.delivery.apply(environment: environment)
+        configuration.deliveryCache.apply(environment: environment)
         return configuration
     }
 
@@ -54,7 +57,7 @@ public struct Configuration: Sendable {
         """
         data=\(dataDirectory.path) cloud=\(cloudName) render-threads=\(renderThreads) \
         max-queued-renders=\(maxQueuedRenders) max-input-pixels=\(limits.maxInputPixels) \
-        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \(lifecycle.summary) \(delivery.summary)
+        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \(lifecycle.summary) \(delivery.summary) \(deliveryCache.summary)
         """
     }
 }

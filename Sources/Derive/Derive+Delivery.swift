@@ -2,6 +2,7 @@ import DeriveRender
 import DeriveStore
 import DeriveTransform
 import Foundation
+import NIOCore
 
 /// A delivery URL after parsing and access control.
 struct DeliveryRequest: Sendable {
@@ -10,11 +11,13 @@ struct DeliveryRequest: Sendable {
     var access: Access
 }
 
-/// What a delivery URL answers: headers and a body that is either rendered bytes or a stored blob
-/// to stream (never read whole into memory).
+/// What a delivery URL answers: headers and a body that is rendered bytes, an image held in
+/// memory, or a stored blob to stream (never read whole into memory).
 public struct Delivery: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
+        /// An image in memory (a small stored image, or a fresh render), shared, not copied.
+        case buffer(ByteBuffer)
         /// A stored image, opened and pinned: read it in chunks.
         case stored(BlobReader)
     }
@@ -28,6 +31,7 @@ public struct Delivery: Sendable {
     public var contentLength: Int {
         switch body {
         case .bytes(let bytes)?: bytes.count
+        case .buffer(let buffer)?: buffer.readableBytes
         case .stored(let reader)?: reader.length
         case nil: 0
         }
@@ -36,24 +40,49 @@ public struct Delivery: Sendable {
 
 extension Derive {
     /// Answers a delivery URL path as the server does: access control, the stored derivative
-    /// (streamed) or a new render, and the caching headers. `ifNoneMatch` is checked before the
-    /// blob is touched.
+    /// (in memory or streamed) or a new render, and the caching headers. `ifNoneMatch` is checked
+    /// before the blob is touched.
+    ///
+    /// A URL answered before is answered from memory (``DeliveryCache``) while the catalog's
+    /// delivery generation is unchanged: one read of one row, no parsing, no lookup.
     public func deliver(path: String, hints: ClientHints, ifNoneMatch: String? = nil) async throws(DeriveError)
         -> Delivery
     {
+        let generation = deliveryCache.cachesURLs ? currentDeliveryGeneration() : nil
+        if let generation, let entry = deliveryCache.entry(for: path, generation: generation),
+            let variant = try? deliveryVariant(entry.request, source: entry.source, hints: hints),
+            let answer = entry.answers[variant]
+        {
+            if let ifNoneMatch, Self.matches(ifNoneMatch, etag: answer.etag) {
+                deliveryCache.answered.add(1, ordering: .relaxed)
+                return Delivery(result: answer.result, cacheControl: answer.cacheControl, body: nil)
+            }
+            // A blob that cannot be read (an invariant broken outside Derive) falls through to
+            // the full path, which logs and repairs what it can.
+            if let body = try? await storedBody(answer.result.blob) {
+                deliveryCache.answered.add(1, ordering: .relaxed)
+                return Delivery(result: answer.result, cacheControl: answer.cacheControl, body: body)
+            }
+        }
+        deliveryCache.computed.add(1, ordering: .relaxed)
         let request = try await deliveryRequest(path)
         var result = try await resolve(request, hints: hints, readStored: false)
         let cacheControl = cacheControl(for: result, url: request.url)
+        if let generation {
+            remember(result, cacheControl: cacheControl, request: request, hints: hints, path: path, at: generation)
+        }
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag: result.etag) {
             return Delivery(result: result, cacheControl: cacheControl, body: nil)
         }
         if !result.hit || !result.bytes.isEmpty {
-            return Delivery(result: result, cacheControl: cacheControl, body: .bytes(result.bytes))
+            let buffer = ByteBuffer(bytes: result.bytes)
+            deliveryCache.remember(blob: buffer, hash: result.blob)
+            result.bytes = []
+            return Delivery(result: result, cacheControl: cacheControl, body: .buffer(buffer))
         }
         do {
-            let reader = try await blobs.open(result.blob)
-            result.bytes = []
-            return Delivery(result: result, cacheControl: cacheControl, body: .stored(reader))
+            let body = try await storedBody(result.blob)
+            return Delivery(result: result, cacheControl: cacheControl, body: body)
         } catch {
             // Removed between the lookup and the open (a delete or overwrite committed meanwhile):
             // the image is gone for this URL, so answer as the catalog does now.
@@ -61,6 +90,73 @@ extension Derive {
             let again = try await resolve(request, hints: hints, readStored: true)
             return Delivery(result: again, cacheControl: cacheControl, body: .bytes(again.bytes))
         }
+    }
+
+    /// How many deliveries were answered from memory and how many went through the catalog.
+    public var deliveryCacheStatistics: DeliveryCacheStatistics {
+        DeliveryCacheStatistics(
+            answeredFromMemory: deliveryCache.answered.load(ordering: .relaxed),
+            computed: deliveryCache.computed.load(ordering: .relaxed))
+    }
+
+    /// The catalog's delivery generation, or nil (nothing is cached) when it cannot say.
+    private func currentDeliveryGeneration() -> Int64? {
+        do {
+            return try catalog.deliveryGeneration()
+        } catch {
+            lifecycle.logger.warning("delivery cache bypassed: \(error)")
+            return nil
+        }
+    }
+
+    private func remember(
+        _ result: RenderResult, cacheControl: String, request: DeliveryRequest, hints: ClientHints, path: String,
+        at generation: Int64
+    ) {
+        guard let resource = result.resource, let source = ImageFormat(name: resource.format),
+            let variant = try? deliveryVariant(request, source: source, hints: hints)
+        else { return }
+        var stored = result
+        stored.bytes = []
+        stored.hit = true
+        deliveryCache.remember(
+            DeliveryCache.Answer(result: stored, cacheControl: cacheControl, etag: result.etag), variant: variant,
+            request: request, source: source, path: path, generation: generation)
+    }
+
+    /// Which of a URL's answers a request gets: the output format (`f_auto` reads `Accept`) and
+    /// the client hints that shaped it; computed as ``resolve(key:transformation:format:hints:access:readStored:retried:)`` does.
+    private func deliveryVariant(_ request: DeliveryRequest, source: ImageFormat, hints: ClientHints)
+        throws(RenderError) -> String
+    {
+        let (output, resolved) = try outputVariant(
+            request.url.transformation, extension: request.url.format, source: source, hints: hints)
+        return "\(output.rawValue)|\(resolved.keySuffix)"
+    }
+
+    /// A stored image's bytes: from memory when held there, else read whole into memory when
+    /// small (and kept), else opened for streaming.
+    private func storedBody(_ hash: String) async throws(DeriveError) -> Delivery.Body {
+        if let buffer = deliveryCache.blob(hash) { return .buffer(buffer) }
+        let reader = try await storing { try await self.blobs.open(hash) }
+        guard reader.length <= deliveryCache.configuration.maxBlobSize, deliveryCache.configuration.maxBlobBytes > 0
+        else { return .stored(reader) }
+        var buffer = ByteBufferAllocator().buffer(capacity: reader.length)
+        var offset = 0
+        while offset < reader.length {
+            let count: Int
+            do {
+                count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: reader.length - offset) { raw in
+                    try reader.read(at: offset, into: raw)
+                }
+            } catch {
+                throw .store(.io("reading stored image \(hash): \(error)"))
+            }
+            guard count > 0 else { throw .store(.io("stored image \(hash) ended early")) }
+            offset += count
+        }
+        deliveryCache.remember(blob: buffer, hash: hash)
+        return .buffer(buffer)
     }
 
     /// Parses a delivery path and applies the access rules: a present `s--SIG--` must verify with

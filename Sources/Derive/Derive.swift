@@ -23,6 +23,8 @@ public final class Derive: Sendable {
     /// Hooks, the event notifier and webhook workers (Derive+Lifecycle.swift).
     let lifecycle: LifecycleState
     private let renderCounter = Mutex(0)
+    /// Remembered delivery answers and small stored images (Derive+Delivery.swift).
+    let deliveryCache: DeliveryCache
 
     init(configuration: Configuration, catalog: any Catalog, blobs: any BlobStore) {
         self.configuration = configuration
@@ -31,6 +33,7 @@ public final class Derive: Sendable {
         renderer = Renderer(limits: configuration.limits)
         pool = RenderPool(threads: configuration.renderThreads, maxQueued: configuration.maxQueuedRenders)
         lifecycle = LifecycleState(configuration: configuration)
+        deliveryCache = DeliveryCache(configuration.deliveryCache)
     }
 
     /// Opens (creating if needed) the embedded store in `configuration.dataDirectory`:
@@ -154,10 +157,8 @@ public final class Derive: Sendable {
         let output: ImageFormat
         let resolved: ResolvedHints
         do {
-            output = try FormatNegotiation.outputFormat(
-                transformation: transformation, extension: format, source: sourceFormat, accept: hints.accept)
-            resolved = try ClientHintPolicy.resolve(
-                transformation, dpr: hints.dprText, width: hints.widthText, limits: configuration.limits)
+            (output, resolved) = try outputVariant(
+                transformation, extension: format, source: sourceFormat, hints: hints)
         } catch { throw .render(error) }
         var result: RenderResult
         let canonical = transformation.canonical + resolved.keySuffix
@@ -201,6 +202,20 @@ public final class Derive: Sendable {
         result.vary = resolved.varyHeaders
         result.resource = resource
         return result
+    }
+
+    /// The output format (`f_auto` negotiates with `Accept`) and the checked client hints: with the
+    /// transformation, they pick the derivative a request gets.
+    func outputVariant(
+        _ transformation: Transformation, extension format: String?, source: ImageFormat, hints: ClientHints
+    )
+        throws(RenderError) -> (ImageFormat, ResolvedHints)
+    {
+        let output = try FormatNegotiation.outputFormat(
+            transformation: transformation, extension: format, source: source, accept: hints.accept)
+        let resolved = try ClientHintPolicy.resolve(
+            transformation, dpr: hints.dprText, width: hints.widthText, limits: configuration.limits)
+        return (output, resolved)
     }
 
     /// The stored derivative, or nil when there is none or its blob is gone (then it renders again;

@@ -32,6 +32,8 @@ struct DeliveryRoutes: Sendable {
         switch body {
         case .bytes(let bytes):
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .buffer(let buffer):
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
         case .stored(let reader):
             return Response(status: .ok, headers: headers, body: Self.stream(reader))
         }

@@ -162,9 +162,21 @@ public protocol Catalog: Sendable {
 
     /// Which rows point at `hash`.
     func references(to hash: String) async throws(StoreError) -> BlobReferences
+
+    // MARK: Delivery caching
+
+    /// A number that changes, at the latest when the transaction commits, with every write that
+    /// can change what a delivery URL answers (an upload, overwrite, delete, named transformation
+    /// change), made by any process or node sharing the catalog; adding a derivative need not
+    /// change it. A cache of delivery answers holds while it is unchanged. Nil: the catalog cannot
+    /// answer this cheaply, so nothing may be cached. Called on every request: it must be fast
+    /// and must not block on a writer.
+    func deliveryGeneration() throws(StoreError) -> Int64?
 }
 
 extension Catalog {
+    public func deliveryGeneration() throws(StoreError) -> Int64? { nil }
+
     public func saveResource(_ record: ResourceRecord, overwrite: Bool) async throws(StoreError) -> SaveOutcome {
         try await saveResource(record, overwrite: overwrite, recorder: recordNothing)
     }

@@ -27,7 +27,7 @@ extension SQLiteCatalog {
     }
 
     public func pruneEvents(through sequence: Int64, before: Date) async throws(StoreError) -> Int {
-        try await write { db in
+        try await write(keepsDeliveries: true) { db in
             try db.execute(
                 sql: "DELETE FROM events WHERE seq <= ? AND time < ?",
                 arguments: [sequence, before.timeIntervalSince1970])
@@ -50,7 +50,7 @@ extension SQLiteCatalog {
     public func claimSubscription(_ name: String, owner: String, leaseSeconds: Double, initial: Int64)
         async throws(StoreError) -> Int64?
     {
-        try await write { db in
+        try await write(keepsDeliveries: true) { db in
             let now = Date().timeIntervalSince1970
             guard
                 let row = try Row.fetchOne(
@@ -75,7 +75,7 @@ extension SQLiteCatalog {
     public func advanceSubscription(_ name: String, owner: String, to sequence: Int64, leaseSeconds: Double)
         async throws(StoreError) -> Bool
     {
-        try await write { db in
+        try await write(keepsDeliveries: true) { db in
             try db.execute(
                 sql: """
                     UPDATE subscriptions SET position = max(position, ?), lease_until = ?
@@ -87,7 +87,7 @@ extension SQLiteCatalog {
     }
 
     public func releaseSubscription(_ name: String, owner: String) async throws(StoreError) {
-        try await write { db in
+        try await write(keepsDeliveries: true) { db in
             try db.execute(
                 sql: "UPDATE subscriptions SET lease_until = 0 WHERE name = ? AND lease_owner = ?",
                 arguments: [name, owner])
@@ -102,7 +102,7 @@ extension SQLiteCatalog {
     }
 
     public func recordDeliveryFailure(_ failure: DeliveryFailure) async throws(StoreError) {
-        try await write { db in
+        try await write(keepsDeliveries: true) { db in
             try db.execute(
                 sql: """
                     INSERT INTO delivery_failures (subscription, seq, url, attempts, error, time) VALUES (?, ?, ?, ?, ?, ?)

@@ -93,7 +93,7 @@ extension SQLiteCatalog {
 
     /// Removes every stale lookup entry now (part of garbage collection).
     public func compactLookups() async throws(StoreError) -> Int {
-        try await write { db in
+        try await write(keepsDeliveries: true) { db in
             let garbage = try Self.staleCount(db)
             if garbage > 0 { try Self.rebuildLookups(db) }
             return garbage

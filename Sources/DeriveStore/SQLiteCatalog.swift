@@ -5,6 +5,7 @@ import GRDB
 /// one writer at a time). Several processes may open the same file; SQLite serialises writers.
 public final class SQLiteCatalog: Catalog {
     let pool: DatabasePool
+    private let generationReader: DeliveryGenerationReader
 
     public init(path: String) throws(StoreError) {
         do {
@@ -40,6 +41,12 @@ public final class SQLiteCatalog: Catalog {
         } catch {
             throw .database("cannot open catalog at \(path): \(error)")
         }
+        generationReader = try DeliveryGenerationReader(path: path)
+    }
+
+    /// Advanced by every committed write that can change a delivery answer, in any process.
+    public func deliveryGeneration() throws(StoreError) -> Int64? {
+        try generationReader.read()
     }
 
     // MARK: - Originals
@@ -113,7 +120,8 @@ public final class SQLiteCatalog: Catalog {
     )
         async throws(StoreError) -> DerivativeRecord
     {
-        try await write { db in
+        // A new derivative changes no answer: before it, its URL rendered the same image.
+        try await write(keepsDeliveries: true) { db in
             guard let (resourceID, resource) = try Self.fetchResource(db, record.key),
                 resource.version == record.version
             else { throw StoreError.resourceGone(record.key, version: record.version) }
@@ -281,9 +289,28 @@ public final class SQLiteCatalog: Catalog {
         do { return try await pool.read(body) } catch { throw Self.storeError(error) }
     }
 
-    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.write(body) } catch { throw Self.storeError(error) }
+    /// A write transaction. Unless `keepsDeliveries` says it cannot change what a delivery URL
+    /// answers (adding a derivative, the event log's bookkeeping), it also advances the delivery
+    /// generation, in the same transaction: invalidating is the default, so a new kind of write
+    /// cannot forget it.
+    func write<T: Sendable>(keepsDeliveries: Bool = false, _ body: @Sendable @escaping (Database) throws -> T)
+        async throws(StoreError) -> T
+    {
+        do {
+            return try await pool.write { db in
+                let value = try body(db)
+                if !keepsDeliveries {
+                    try db.cachedStatement(sql: Self.advanceDeliveryGeneration).execute()
+                }
+                return value
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
     }
+
+    static let advanceDeliveryGeneration =
+        "UPDATE catalog_counters SET value = value + 1 WHERE name = 'delivery_generation'"
 
     private static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }

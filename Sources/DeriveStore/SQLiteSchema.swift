@@ -234,6 +234,13 @@ enum SQLiteSchema {
                     CREATE INDEX derivative_names_derivative ON derivative_names(derivative);
                     """)
         }
+        // The delivery generation: every write transaction that can change what a delivery URL
+        // answers (uploads, overwrites, deletes, named transformations, tags) adds one, in the same
+        // transaction, so a delivery cache in any process sharing this file can tell with one read
+        // whether its answers still hold (`SQLiteCatalog.deliveryGeneration()`).
+        migrator.registerMigration("v6-delivery-generation") { db in
+            try db.execute(sql: "INSERT INTO catalog_counters VALUES ('delivery_generation', 0)")
+        }
         return migrator
     }
 }
