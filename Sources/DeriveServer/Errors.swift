@@ -16,7 +16,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             response = errorResponse(error, request: request, context: context)
         }
-        response.headers[HTTPField.Name("X-Request-Id")!] = context.id
+        response.headers[.requestID] = context.id
         return response
     }
 
@@ -50,7 +50,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
 func jsonError(status: HTTPResponse.Status, message: String) -> Response {
     var response = jsonResponse(status: status, ["error": ["message": message]])
-    response.headers[HTTPField.Name("X-Cld-Error")!] = String(message.prefix(500))
+    response.headers[.cldError] = String(message.prefix(500))
     response.headers[.cacheControl] = "no-store"
     return response
 }
