@@ -21,6 +21,8 @@ public struct Configuration: Sendable {
     public var delivery = DeliveryConfiguration()
     /// In-memory answers for delivery URLs and small stored images (exact; see ``DeliveryCache``).
     public var deliveryCache = DeliveryCacheConfiguration()
+    /// Key pairs and quotas of the Upload and Admin API.
+    public var api = APIConfiguration()
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory
@@ -49,6 +51,11 @@ public struct Configuration: Sendable {
         configuration.lifecycle.apply(environment: environment)
         configuration.delivery.apply(environment: environment)
         configuration.deliveryCache.apply(environment: environment)
+        configuration.api.apply(environment: environment)
+        // URLs signed by the SDK use its API secret: every pair's secret verifies them.
+        for pair in configuration.api.keys where !configuration.delivery.signingSecrets.contains(pair.secret) {
+            configuration.delivery.signingSecrets.append(pair.secret)
+        }
         return configuration
     }
 
@@ -57,7 +64,7 @@ public struct Configuration: Sendable {
         """
         data=\(dataDirectory.path) cloud=\(cloudName) render-threads=\(renderThreads) \
         max-queued-renders=\(maxQueuedRenders) max-input-pixels=\(limits.maxInputPixels) \
-        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \(lifecycle.summary) \(delivery.summary) \(deliveryCache.summary)
+        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \(lifecycle.summary) \(delivery.summary) \(deliveryCache.summary) \(api.summary)
         """
     }
 }

@@ -49,6 +49,11 @@ extension Derive {
         return changed.map(\.publicID)
     }
 
+    /// How many originals and derivatives are stored, and their bytes (the Admin API's `usage`).
+    public func usage() async throws(DeriveError) -> CatalogUsage {
+        try await storing { try await self.catalog.usage() }
+    }
+
     /// Tags in use, sorted, a page at a time (Cloudinary's `tags`).
     public func tags(
         resourceType: String = "image", prefix: String? = nil, cursor: String? = nil, maxResults: Int = 10

@@ -78,8 +78,10 @@ public final class Derive: Sendable {
     }
 
     /// An original and its derivatives, or nil.
-    public func resource(publicID: String, type: String = "upload") async throws(DeriveError) -> ResourceDetails? {
-        let key = ResourceKey(type: type, publicID: publicID)
+    public func resource(publicID: String, type: String = "upload", resourceType: String = "image")
+        async throws(DeriveError) -> ResourceDetails?
+    {
+        let key = ResourceKey(resourceType: resourceType, type: type, publicID: publicID)
         return try await storing {
             guard let resource = try await self.catalog.resource(key) else { return nil }
             return ResourceDetails(resource: resource, derived: try await self.catalog.derivatives(of: key))

@@ -19,33 +19,38 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.requestID] = context.id
         return response
     }
+}
 
-    private func errorResponse(_ error: any Error, request: Request, context: Context) -> Response {
-        let status: HTTPResponse.Status
-        let message: String
-        switch error {
-        case let error as DeriveError:
-            status = error.httpStatus
-            message = error.description
-        case let error as HTTPError:
-            status = error.status
-            message = error.body ?? error.status.reasonPhrase
-        default:
-            status = .internalServerError
-            message = "\(error)"
-        }
-        guard status.code < 500 else {
-            // The logger's metadata carries the request id (hb.request.id).
-            context.logger.error("\(request.method) \(request.uri.path) failed with \(status.code): \(message)")
-            var response = jsonError(status: status, message: "internal error (request id \(context.id))")
-            if status == .serviceUnavailable {
-                response = jsonError(status: status, message: message)
-                response.headers[.retryAfter] = "1"
-            }
-            return response
-        }
-        return jsonError(status: status, message: message)
+/// The JSON error response for any error a route throws; 5xx are logged with the request id and
+/// answered without internal detail.
+func errorResponse(_ error: any Error, request: Request, context: some RequestContext) -> Response {
+    let status: HTTPResponse.Status
+    let message: String
+    switch error {
+    case let error as DeriveError:
+        status = error.httpStatus
+        message = error.description
+    case let error as APIError:
+        status = error.status
+        message = error.message
+    case let error as HTTPError:
+        status = error.status
+        message = error.body ?? error.status.reasonPhrase
+    default:
+        status = .internalServerError
+        message = "\(error)"
     }
+    guard status.code < 500 else {
+        // The logger's metadata carries the request id (hb.request.id).
+        context.logger.error("\(request.method) \(request.uri.path) failed with \(status.code): \(message)")
+        var response = jsonError(status: status, message: "internal error (request id \(context.id))")
+        if status == .serviceUnavailable {
+            response = jsonError(status: status, message: message)
+            response.headers[.retryAfter] = "1"
+        }
+        return response
+    }
+    return jsonError(status: status, message: message)
 }
 
 func jsonError(status: HTTPResponse.Status, message: String) -> Response {

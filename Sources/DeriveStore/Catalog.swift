@@ -163,6 +163,9 @@ public protocol Catalog: Sendable {
     /// Which rows point at `hash`.
     func references(to hash: String) async throws(StoreError) -> BlobReferences
 
+    /// Counts and bytes of originals and derivatives.
+    func usage() async throws(StoreError) -> CatalogUsage
+
     // MARK: Delivery caching
 
     /// A number that changes, at the latest when the transaction commits, with every write that

@@ -178,3 +178,19 @@ public struct BlobReferences: Sendable, Hashable {
         self.derivatives = derivatives
     }
 }
+
+/// What a catalog holds (the Admin API's `usage`). Bytes count each row's image, so blobs shared
+/// by identical derivatives count once per row.
+public struct CatalogUsage: Sendable, Hashable {
+    public var originals: Int
+    public var originalBytes: Int
+    public var derivatives: Int
+    public var derivativeBytes: Int
+
+    public init(originals: Int, originalBytes: Int, derivatives: Int, derivativeBytes: Int) {
+        self.originals = originals
+        self.originalBytes = originalBytes
+        self.derivatives = derivatives
+        self.derivativeBytes = derivativeBytes
+    }
+}

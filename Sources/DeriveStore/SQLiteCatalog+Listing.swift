@@ -4,6 +4,16 @@ import GRDB
 /// Listings and bulk walks: keyset pagination on an index for every order, so a page costs the
 /// same at any depth and a cursor stays exact while rows are inserted and deleted.
 extension SQLiteCatalog {
+    public func usage() async throws(StoreError) -> CatalogUsage {
+        try await read { db in
+            let originals = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(bytes), 0) FROM resources")
+            let derived = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(bytes), 0) FROM derivatives")
+            return CatalogUsage(
+                originals: originals?[0] ?? 0, originalBytes: originals?[1] ?? 0, derivatives: derived?[0] ?? 0,
+                derivativeBytes: derived?[1] ?? 0)
+        }
+    }
+
     public func listResources(_ query: ResourceQuery) async throws(StoreError) -> ResourcePage {
         guard (1...ResourceQuery.maxPageSize).contains(query.maxResults) else {
             throw .invalidArgument("max_results must be between 1 and \(ResourceQuery.maxPageSize)")
