@@ -19,7 +19,8 @@ public enum DeriveHTTPServer {
         }
         let api = APIRoutes(derive: derive)
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
-            router.on("/v1_1/**", method: method) { request, context in try await api.handle(request, context: context) }
+            router.on("/v1_1/**", method: method) { request, context in try await api.handle(request, context: context)
+            }
         }
         let delivery = DeliveryRoutes(derive: derive)
         router.get("/**") { request, _ in try await delivery.deliver(request) }

@@ -47,8 +47,12 @@ struct APIAuth: Sendable {
         guard !configuration.keys.isEmpty else {
             throw .unauthorized("the Upload API is disabled: no API key is configured")
         }
-        guard let key = parameters.string("api_key") else { throw .unauthorized("Missing required parameter - api_key") }
-        guard let pair = configuration.pair(forKey: key) else { throw .unauthorized("Invalid api_key \(key.prefix(64))") }
+        guard let key = parameters.string("api_key") else {
+            throw .unauthorized("Missing required parameter - api_key")
+        }
+        guard let pair = configuration.pair(forKey: key) else {
+            throw .unauthorized("Invalid api_key \(key.prefix(64))")
+        }
         guard let timestampText = parameters.string("timestamp") else {
             throw .unauthorized("Missing required parameter - timestamp")
         }
@@ -71,7 +75,8 @@ struct APIAuth: Sendable {
             parameters.signable, excludingNotificationParameters: excludingNotificationParameters)
         guard Signatures.verifyRequestSignature(params: signable, signature: signature, secret: pair.secret) else {
             let toSign = Signatures.stringToSign(params: signable)
-            throw .unauthorized("Invalid Signature \(signature.prefix(64)). String to sign - '\(toSign.prefix(2_000))'.")
+            throw .unauthorized(
+                "Invalid Signature \(signature.prefix(64)). String to sign - '\(toSign.prefix(2_000))'.")
         }
         return pair
     }

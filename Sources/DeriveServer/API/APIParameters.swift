@@ -61,7 +61,8 @@ struct APIParameters: Sendable {
         guard let text = string(key) else { return nil }
         guard text.utf8.count <= 19, let value = Int(text), range.contains(value) else {
             throw .badRequest(
-                "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text.prefix(40))\")")
+                "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text.prefix(40))\")"
+            )
         }
         return value
     }
@@ -107,7 +108,8 @@ struct APIParameters: Sendable {
         }
         guard body.readableBytes > 0 else { return parameters }
         let contentType = request.headers[.contentType] ?? ""
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }?
+        let mediaType =
+            contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }?
             .lowercased() ?? ""
         switch mediaType {
         case "application/json":
@@ -261,7 +263,8 @@ enum JSONValue: Decodable, Sendable {
         case .string(let value): Self.quoted(value)
         case .array(let values): "[" + values.map(\.json).joined(separator: ",") + "]"
         case .object(let members):
-            "{" + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.json }
+            "{"
+                + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.json }
                 .joined(separator: ",") + "}"
         }
     }

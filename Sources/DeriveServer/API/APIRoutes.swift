@@ -16,7 +16,8 @@ struct APIRoutes: Sendable {
         admin = AdminRoutes(
             derive: derive, auth: auth,
             limiter: RateLimiter(
-                limit: derive.configuration.api.adminRateLimit, windowSeconds: derive.configuration.api.adminRateWindow))
+                limit: derive.configuration.api.adminRateLimit, windowSeconds: derive.configuration.api.adminRateWindow)
+        )
         cloudName = derive.configuration.cloudName
     }
 

@@ -24,7 +24,9 @@ struct AdminRoutes: Sendable {
                 )
             }
             let parameters = try await APIParameters.parse(request, maxBodyBytes: APIParameters.maxFormBytes)
-            response = try await route(request.method, path, parameters, APIRepresentation(configuration: derive.configuration, request: request))
+            response = try await route(
+                request.method, path, parameters,
+                APIRepresentation(configuration: derive.configuration, request: request))
         } catch {
             response = errorResponse(error, request: request, context: context)
         }
@@ -47,7 +49,8 @@ struct AdminRoutes: Sendable {
         case (.delete, "derived_resources"):
             let ids = p.list("derived_resource_ids")
             guard !ids.isEmpty else { throw APIError.badRequest("Missing required parameter - derived_resource_ids") }
-            let result = try await derive.deleteDerivedResources(ids: ids, invalidate: try p.bool("invalidate") ?? false)
+            let result = try await derive.deleteDerivedResources(
+                ids: ids, invalidate: try p.bool("invalidate") ?? false)
             return apiResponse(["deleted": .object(result.mapValues { .string($0.rawValue) })])
         case (.get, "tags") where path.count == 2:
             let page = try await derive.tags(
@@ -66,7 +69,8 @@ struct AdminRoutes: Sendable {
     private func usage() async throws -> Response {
         let usage = try await derive.usage()
         return apiResponse([
-            "plan": .string("Derive"), "last_updated": .string(APIRepresentation.isoTime(Date()).prefix(10).description),
+            "plan": .string("Derive"),
+            "last_updated": .string(APIRepresentation.isoTime(Date()).prefix(10).description),
             "resources": .int(usage.originals), "derived_resources": .int(usage.derivatives),
             "storage": .object(["usage": .int(usage.originalBytes + usage.derivativeBytes)]),
             "objects": .object(["usage": .int(usage.originals + usage.derivatives)]),
@@ -93,19 +97,26 @@ struct AdminRoutes: Sendable {
         if path.count >= 3 {
             // resources/<rt>/<type>/<public id with slashes>
             let publicID = path[2...].joined(separator: "/")
-            guard method == .get else { throw APIError.notFound("No Admin API endpoint for \(method.rawValue) on a resource") }
-            guard let details = try await derive.resource(publicID: publicID, type: type ?? "upload", resourceType: resourceType)
+            guard method == .get else {
+                throw APIError.notFound("No Admin API endpoint for \(method.rawValue) on a resource")
+            }
+            guard
+                let details = try await derive.resource(
+                    publicID: publicID, type: type ?? "upload", resourceType: resourceType)
             else { throw APIError.notFound("Resource not found - \(publicID)") }
             var body = json.resource(details.resource)
             body["derived"] = .array(details.derived.map { .object(json.derivative($0)) })
-            body["last_updated"] = .object(["updated_at": .string(APIRepresentation.isoTime(details.resource.createdAt))])
+            body["last_updated"] = .object([
+                "updated_at": .string(APIRepresentation.isoTime(details.resource.createdAt))
+            ])
             return apiResponse(body)
         }
         switch method {
         case .get:
             let ids = p.list("public_ids")
             if !ids.isEmpty {
-                let found = try await derive.resources(publicIDs: Array(ids.prefix(100)), resourceType: resourceType, type: type ?? "upload")
+                let found = try await derive.resources(
+                    publicIDs: Array(ids.prefix(100)), resourceType: resourceType, type: type ?? "upload")
                 return apiResponse(["resources": .array(found.map { .object(listed($0, p, json)) })])
             }
             return try await list(
@@ -113,7 +124,8 @@ struct AdminRoutes: Sendable {
         case .delete:
             let ids = p.list("public_ids")
             if !ids.isEmpty {
-                let result = try await derive.deleteResources(publicIDs: ids, options: try deleteOptions(resourceType, type, p))
+                let result = try await derive.deleteResources(
+                    publicIDs: ids, options: try deleteOptions(resourceType, type, p))
                 return apiResponse(deleteBody(result))
             }
             if let prefix = p.string("prefix") {
@@ -124,7 +136,8 @@ struct AdminRoutes: Sendable {
             }
             throw APIError.badRequest("Missing required parameter - public_ids, prefix or all")
         default:
-            throw APIError.notFound("No Admin API endpoint \(method.rawValue) /resources/\(path.joined(separator: "/"))")
+            throw APIError.notFound(
+                "No Admin API endpoint \(method.rawValue) /resources/\(path.joined(separator: "/"))")
         }
     }
 
@@ -175,7 +188,9 @@ struct AdminRoutes: Sendable {
         var body: [String: JSONValue] = [
             "deleted": .object(result.deleted.mapValues { .string($0.rawValue) }),
             "deleted_counts": .object(
-                result.deletedCounts.mapValues { .object(["original": .int($0.original), "derived": .int($0.derived)]) }),
+                result.deletedCounts.mapValues {
+                    .object(["original": .int($0.original), "derived": .int($0.derived)])
+                }),
             "partial": .bool(result.partial),
         ]
         if let next = result.nextCursor { body["next_cursor"] = .string(next) }

@@ -78,10 +78,12 @@ struct NamedTransformationRoutes: Sendable {
         // Cloudinary's `info`: each component's parameters by their long names.
         let info = (try? Transformation(parsing: record.definition))?.components.map { component in
             JSONValue.object(
-                Dictionary(component.parameters.map { ($0.kind, JSONValue.string($0.valueText)) }) { first, _ in first })
+                Dictionary(component.parameters.map { ($0.kind, JSONValue.string($0.valueText)) }) { first, _ in first }
+            )
         }
         return apiResponse([
-            "name": .string("t_" + name), "allowed_for_strict": .bool(record.allowedForStrict), "used": .bool(count > 0),
+            "name": .string("t_" + name), "allowed_for_strict": .bool(record.allowedForStrict),
+            "used": .bool(count > 0),
             "named": .bool(true), "definition": .string(record.definition), "info": .array(info ?? []),
             "derived_count": .int(count),
         ])

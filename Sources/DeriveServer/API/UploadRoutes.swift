@@ -82,7 +82,8 @@ struct UploadRoutes: Sendable {
         guard let text = p.string("file") else { throw APIError.badRequest("Missing required parameter - file") }
         if text.hasPrefix("data:") {
             guard let comma = text.firstIndex(of: ","), text[..<comma].hasSuffix(";base64"),
-                let data = Data(base64Encoded: String(text[text.index(after: comma)...]), options: .ignoreUnknownCharacters),
+                let data = Data(
+                    base64Encoded: String(text[text.index(after: comma)...]), options: .ignoreUnknownCharacters),
                 !data.isEmpty
             else { throw APIError.badRequest("file is not a base64 data URI") }
             return ([UInt8](data), nil)
@@ -134,14 +135,18 @@ struct UploadRoutes: Sendable {
         for item in list.split(separator: "|").map(String.init).filter({ !$0.isEmpty }).prefix(20) {
             var transformation = item
             var format = resource.format
-            if let slash = item.lastIndex(of: "/"), !item[item.index(after: slash)...].contains(where: { $0 == "_" || $0 == "," }) {
+            if let slash = item.lastIndex(of: "/"),
+                !item[item.index(after: slash)...].contains(where: { $0 == "_" || $0 == "," })
+            {
                 format = String(item[item.index(after: slash)...])
                 transformation = String(item[..<slash])
             }
             let rendered = try await derive.render(
-                publicID: resource.key.publicID, transformation: transformation, format: format, type: resource.key.type)
+                publicID: resource.key.publicID, transformation: transformation, format: format, type: resource.key.type
+            )
             let canonical = rendered.derivative?.transformation ?? transformation
-            let url = json.url(resource.key, version: resource.version, transformation: canonical, format: rendered.format.rawValue)
+            let url = json.url(
+                resource.key, version: resource.version, transformation: canonical, format: rendered.format.rawValue)
             entries.append(
                 .object([
                     "transformation": .string(canonical), "width": .int(rendered.derivative?.width ?? 0),
@@ -156,7 +161,9 @@ struct UploadRoutes: Sendable {
     private func explicit(_ p: APIParameters, caller: APIConfiguration.KeyPair, json: APIRepresentation)
         async throws -> Response
     {
-        guard let publicID = p.string("public_id") else { throw APIError.badRequest("Missing required parameter - public_id") }
+        guard let publicID = p.string("public_id") else {
+            throw APIError.badRequest("Missing required parameter - public_id")
+        }
         let type = p.string("type") ?? "upload"
         guard let details = try await derive.resource(publicID: publicID, type: type) else {
             throw APIError.notFound("Resource not found - \(publicID)")
