@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "DeriveServerTests",
             dependencies: [
-                "DeriveServer", "DeriveRender",
+                "DeriveServer", "DeriveRender", "DeriveStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

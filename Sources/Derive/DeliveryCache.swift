@@ -55,6 +55,9 @@ final class DeliveryCache: Sendable {
     struct URLEntry: Sendable {
         var request: DeliveryRequest
         var source: ImageFormat
+        /// Set when no request header can change the answer (no `f_auto`, `dpr_auto`, `w_auto`):
+        /// then nothing is computed per request.
+        var fixedVariant: String?
         var answers: [String: Answer]
     }
 
@@ -99,7 +102,7 @@ final class DeliveryCache: Sendable {
 
     /// Remembers `answer` for `path` and `variant`, computed from the catalog as of `generation`.
     func remember(
-        _ answer: Answer, variant: String, request: DeliveryRequest, source: ImageFormat, path: String,
+        _ answer: Answer, variant: String, fixed: Bool, request: DeliveryRequest, source: ImageFormat, path: String,
         generation: Int64
     ) {
         guard cachesURLs else { return }
@@ -107,7 +110,8 @@ final class DeliveryCache: Sendable {
             if generation > state.generation { state.reset(to: generation) }
             guard generation == state.generation else { return }
             var entry =
-                state.urls.value(for: path) ?? URLEntry(request: request, source: source, answers: [:])
+                state.urls.value(for: path)
+                ?? URLEntry(request: request, source: source, fixedVariant: fixed ? variant : nil, answers: [:])
             // A URL with client hints or f_auto has a few variants; a flood of distinct hint values
             // must not grow one entry without bound.
             if entry.answers.count >= 16 { entry.answers.removeAll(keepingCapacity: true) }

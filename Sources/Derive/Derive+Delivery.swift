@@ -27,6 +27,15 @@ public struct Delivery: Sendable {
     public var cacheControl: String
     /// Nil when the request's `If-None-Match` matched (answer 304).
     public var body: Body?
+    /// The result's `ETag` (computed once).
+    public var etag: String
+
+    init(result: RenderResult, cacheControl: String, body: Body?, etag: String? = nil) {
+        self.result = result
+        self.cacheControl = cacheControl
+        self.body = body
+        self.etag = etag ?? result.etag
+    }
 
     public var contentLength: Int {
         switch body {
@@ -50,18 +59,19 @@ extension Derive {
     {
         let generation = deliveryCache.cachesURLs ? currentDeliveryGeneration() : nil
         if let generation, let entry = deliveryCache.entry(for: path, generation: generation),
-            let variant = try? deliveryVariant(entry.request, source: entry.source, hints: hints),
+            let variant = try? entry.fixedVariant ?? deliveryVariant(entry.request, source: entry.source, hints: hints),
             let answer = entry.answers[variant]
         {
             if let ifNoneMatch, Self.matches(ifNoneMatch, etag: answer.etag) {
                 deliveryCache.answered.add(1, ordering: .relaxed)
-                return Delivery(result: answer.result, cacheControl: answer.cacheControl, body: nil)
+                return Delivery(result: answer.result, cacheControl: answer.cacheControl, body: nil, etag: answer.etag)
             }
             // A blob that cannot be read (an invariant broken outside Derive) falls through to
             // the full path, which logs and repairs what it can.
             if let body = try? await storedBody(answer.result.blob) {
                 deliveryCache.answered.add(1, ordering: .relaxed)
-                return Delivery(result: answer.result, cacheControl: answer.cacheControl, body: body)
+                return Delivery(
+                    result: answer.result, cacheControl: answer.cacheControl, body: body, etag: answer.etag)
             }
         }
         deliveryCache.computed.add(1, ordering: .relaxed)
@@ -114,14 +124,16 @@ extension Derive {
         at generation: Int64
     ) {
         guard let resource = result.resource, let source = ImageFormat(name: resource.format),
-            let variant = try? deliveryVariant(request, source: source, hints: hints)
+            let variant = try? deliveryVariant(request, source: source, hints: hints),
+            let unhinted = try? ClientHintPolicy.resolve(request.url.transformation, dpr: nil, width: nil)
         else { return }
         var stored = result
         stored.bytes = []
         stored.hit = true
+        let fixed = !unhinted.usesAccept && !unhinted.usesDPR && !unhinted.usesWidth
         deliveryCache.remember(
             DeliveryCache.Answer(result: stored, cacheControl: cacheControl, etag: result.etag), variant: variant,
-            request: request, source: source, path: path, generation: generation)
+            fixed: fixed, request: request, source: source, path: path, generation: generation)
     }
 
     /// Which of a URL's answers a request gets: the output format (`f_auto` reads `Accept`) and

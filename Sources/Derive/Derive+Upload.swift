@@ -1,5 +1,6 @@
 import DeriveRender
 import DeriveStore
+import DeriveTransform
 import Foundation
 
 /// Options of an upload (Cloudinary's upload parameters that concern storage and lifecycle).
@@ -52,6 +53,13 @@ extension Derive {
             throw .render(
                 .tooManyPixels(width: info.width, height: info.height, limit: configuration.limits.maxInputPixels))
         }
+        // A header can be fine over a broken body (a truncated file): decode it all once, through
+        // shrink-on-load, so an original that can never render is refused now, not on every request.
+        let renderer = self.renderer
+        let format = info.format
+        _ = try await onPool { () throws(RenderError) in
+            try renderer.render(bytes, transformation: Self.uploadCheck, format: format == .gif ? .gif : .png)
+        }
         let hash = ContentHash.sha256Hex(bytes)
         let key = ResourceKey(type: options.type, publicID: id)
         let record = ResourceRecord(
@@ -91,6 +99,9 @@ extension Derive {
         return UploadResult(
             resource: outcome.stored, overwritten: outcome.replaced != nil, existing: outcome.keptExisting)
     }
+
+    /// What an upload renders to prove the image decodes: small, so shrink-on-load does most of it.
+    static let uploadCheck = try! Transformation(parsing: "c_limit,w_32,h_32")
 
     /// Tags must be non-empty, at most 255 bytes, without commas (the wire format's separator) or
     /// control characters.

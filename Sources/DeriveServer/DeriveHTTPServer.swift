@@ -14,6 +14,8 @@ public enum DeriveHTTPServer {
     ) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        let delivery = DeliveryRoutes(derive: derive)
+        router.add(middleware: DeliveryMiddleware(delivery: delivery, prefix: "/\(derive.configuration.cloudName)/"))
         router.get("/health") { _, _ in
             jsonResponse(status: .ok, ["status": "ok"])
         }
@@ -22,7 +24,6 @@ public enum DeriveHTTPServer {
             router.on("/v1_1/**", method: method) { request, context in try await api.handle(request, context: context)
             }
         }
-        let delivery = DeliveryRoutes(derive: derive)
         router.get("/**") { request, _ in try await delivery.deliver(request) }
         router.head("/**") { request, _ in try await delivery.deliver(request) }
         var logger = logger ?? Logger(label: "derive")

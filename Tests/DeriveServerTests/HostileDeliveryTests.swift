@@ -120,8 +120,11 @@ import Testing
     }
 
     @Test func aRenderPastTheDeadlineIs422AndTheServerKeepsServing() async throws {
-        try await ServerFixture.withServer(configure: { $0.limits.timeoutSeconds = 0 }) { derive, client in
-            try await derive.upload(ServerFixture.image("photo_12mp.jpg"), publicID: "photo")
+        // Seeded with the default deadline: an upload's decode check runs under the deadline too.
+        try await ServerFixture.withServer(
+            configure: { $0.limits.timeoutSeconds = 0 },
+            seed: { try await $0.upload(ServerFixture.image("photo_12mp.jpg"), publicID: "photo") }
+        ) { _, client in
             let response = try await ServerFixture.get(client, "\(Self.base)/e_sharpen:2000/e_auto_color/photo.png")
             #expect(response.status == .unprocessableContent)
             #expect(ServerFixture.message(response.body) == "rendering took longer than 0 s and was stopped")

@@ -15,13 +15,23 @@ enum ServerFixture {
         return [UInt8](FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)!)
     }
 
+    /// `seed` runs first, on a `Derive` with the default configuration over the same data (to
+    /// store originals that the configured limits would refuse to upload).
     static func withServer(
-        configure: (inout Configuration) -> Void = { _ in },
+        configure: (inout Configuration) -> Void = { _ in }, seed: ((Derive) async throws -> Void)? = nil,
         _ body: @escaping @Sendable (Derive, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "derive-http-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
+        if let seed {
+            let seeding = try await Derive.open(Configuration(dataDirectory: directory))
+            do { try await seed(seeding) } catch {
+                await seeding.shutdown()
+                throw error
+            }
+            await seeding.shutdown()
+        }
         var configuration = Configuration(dataDirectory: directory)
         configure(&configuration)
         let derive = try await Derive.open(configuration)
