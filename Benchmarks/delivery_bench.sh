@@ -13,6 +13,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 VENV="${DERIVE_BENCH_VENV:-$HERE/.venv}"
 
+for arg in "$@"; do
+    case "$arg" in -h | --help) exec python3 "$HERE/compare_delivery.py" --help ;; esac
+done
+
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
@@ -44,6 +48,7 @@ if ! "$VENV/bin/python" -c 'import pyvips' >/dev/null 2>&1; then
     "$VENV/bin/pip" install -q pyvips
 fi
 
+export DELIVERY_BENCH_ARGS="$*"   # for the report's "Command:" line
 derive=""
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
