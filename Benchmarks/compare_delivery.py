@@ -547,7 +547,9 @@ def main() -> int:
                   file=sys.stderr)
             return 1
 
-    # Ctrl-C raises KeyboardInterrupt; make SIGTERM/SIGHUP unwind through the same finally.
+    # Ctrl-C raises KeyboardInterrupt (also when started in the background, where SIGINT comes ignored);
+    # SIGTERM/SIGHUP unwind through the same finally.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
 
@@ -801,4 +803,8 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; everything it started is stopped and removed", file=sys.stderr)
+        sys.exit(130)
