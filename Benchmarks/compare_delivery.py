@@ -16,8 +16,8 @@ This script alone: `Benchmarks/.venv/bin/python Benchmarks/compare_delivery.py -
 Set-up (all in one temporary directory, removed at the end, also on Ctrl-C and errors):
   - `derive upload` puts TestImages/photo_12mp.jpg (as `photo`) and TestImages/alpha_magick_logo.png (as
     `logo`) into a fresh data directory, then `derive serve --data DIR --host 127.0.0.1 --port 0
-    --gc-interval 0` starts on it (default render threads: one per core; the data directory is on the
-    same disk as the temp dir, so a miss pays its fsyncs).
+    --gc-interval 0` starts on it (default render threads: one per core; the data directory is in the
+    temp dir, /tmp, on disk on this machine, so a miss pays real fsyncs; TMPDIR moves it).
   - `GET /demo/image/upload/c_fill,w_300,h_200/photo.jpg` once (checked `X-Derive-Cache: miss`), then again
     (checked `hit`); the hit's bytes are written to a file that nginx serves.
   - nginx (`nginx -p TMP -c TMP/nginx.conf`, `daemon off`, pid file in TMP, `worker_processes auto` = one
