@@ -30,7 +30,8 @@ import Testing
                 authorization: API.basic(API.readOnlyKey, API.readOnlySecret))
             #expect(denied.status == .forbidden)
             #expect(try await derive.resource(publicID: "item") != nil)
-            let unknownCloud = try await API.call(client, .get, "/v1_1/other/ping", headers: [.authorization: API.basic()])
+            let unknownCloud = try await API.call(
+                client, .get, "/v1_1/other/ping", headers: [.authorization: API.basic()])
             #expect(unknownCloud.status == .notFound)
         }
     }
@@ -77,7 +78,8 @@ import Testing
                 json: #"{"public_ids":["a"],"keep_original":null,"transformations":null}"#)
             #expect(json.status == .ok && (json.json["deleted"] as? [String: String]) == ["a": "deleted"])
             // Query string with indexed lists (SDK ≤ 1.42.1).
-            let indexed = try await API.admin(client, .delete, "resources/image/upload?public_ids%5B0%5D=b&public_ids%5B1%5D=zz")
+            let indexed = try await API.admin(
+                client, .delete, "resources/image/upload?public_ids%5B0%5D=b&public_ids%5B1%5D=zz")
             #expect((indexed.json["deleted"] as? [String: String]) == ["b": "deleted", "zz": "not_found"])
             // urlencoded body with k[] (curl examples), also on DELETE.
             var headers: HTTPFields = [.authorization: API.basic(), .contentType: "application/x-www-form-urlencoded"]
@@ -98,7 +100,8 @@ import Testing
             ] {
                 headers[.contentType] = type
                 let bad = try await API.call(
-                    client, .delete, "/v1_1/demo/resources/image/upload", headers: headers, body: ByteBuffer(string: body))
+                    client, .delete, "/v1_1/demo/resources/image/upload", headers: headers,
+                    body: ByteBuffer(string: body))
                 #expect(bad.status == .badRequest, "\(type) \(body)")
             }
             try await ServerFixture.expectHealthy(client)
@@ -115,7 +118,8 @@ import Testing
             var seen: [String] = []
             var cursor: String?
             repeat {
-                let query = "resources/image/upload?prefix=shop/&max_results=3" + (cursor.map { "&next_cursor=\($0)" } ?? "")
+                let query =
+                    "resources/image/upload?prefix=shop/&max_results=3" + (cursor.map { "&next_cursor=\($0)" } ?? "")
                 let page = try await API.admin(client, .get, query)
                 let resources = try #require(page.json["resources"] as? [[String: Any]])
                 seen += resources.compactMap { $0["public_id"] as? String }
@@ -167,7 +171,8 @@ import Testing
             #expect((listed.json["transformations"] as? [[String: Any]])?.first?["name"] as? String == "t_thumb")
             let byPath = try await API.admin(client, .get, "transformations/thumb")
             #expect(byPath.status == .ok)
-            let removed = try await API.admin(client, .delete, "transformations", json: #"{"transformation":"t_thumb"}"#)
+            let removed = try await API.admin(
+                client, .delete, "transformations", json: #"{"transformation":"t_thumb"}"#)
             #expect(removed.json["message"] as? String == "deleted")
             let gone = try await API.admin(client, .get, "transformations/thumb")
             #expect(gone.status == .notFound)

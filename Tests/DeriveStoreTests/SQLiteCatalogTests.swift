@@ -29,6 +29,21 @@ import Testing
         #expect(try catalog().writerSynchronousMode() == 2)
     }
 
+    /// Derivative inserts commit with NORMAL (they can be rendered again); the writer must be FULL
+    /// again afterwards, also after a failed insert.
+    @Test func theWriterIsDurableAgainAfterDerivativeInserts() async throws {
+        let catalog = try catalog()
+        let original = try await catalog.saveResource(resource("cat"), overwrite: true).stored
+        let blob = String(repeating: "b", count: 64)
+        _ = try await catalog.insertDerivative(derivative(of: original, "w_3", blob: blob))
+        #expect(try catalog.writerSynchronousMode() == 2)
+        var gone = derivative(of: original, "w_4", blob: blob)
+        gone.version += 1
+        await #expect(throws: StoreError.self) { try await catalog.insertDerivative(gone) }
+        #expect(try catalog.writerSynchronousMode() == 2)
+        #expect(try await catalog.derivatives(of: original.key).map(\.transformation) == ["w_3"])
+    }
+
     @Test func derivativesAreKeyedByVersionTransformationAndFormat() async throws {
         let catalog = try catalog()
         let original = try await catalog.saveResource(resource("cat"), overwrite: true).stored
