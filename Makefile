@@ -13,7 +13,7 @@ SOAK_SECONDS ?= 60
 # Extra soak flags (e.g. --tolerate-unexplained-crashes 1 while chasing a crash; README, "Known problems").
 SOAK_FLAGS ?=
 
-.PHONY: run test deps test-deps build release fuzz fuzz-render fuzz-image soak bench clean
+.PHONY: run test deps test-deps build release fuzz fuzz-render fuzz-image soak sdk-compat bench clean
 
 # System libraries: libvips (and its headers) for rendering, SQLite headers for GRDB.
 deps:
@@ -45,13 +45,15 @@ run: release
 	DERIVE_CLOUD_NAME=$(CLOUD) exec $$bin serve --data $(DATA) --host $(HOST) --port $(PORT)
 
 # The leak check counts libvips objects process-wide, so it runs alone after the main pass; then the
-# server is soaked for SOAK_SECONDS (Scripts/soak.sh), the parser and the render path are fuzzed for
+# server is soaked for SOAK_SECONDS (Scripts/soak.sh), the Cloudinary SDKs drive it (Scripts/sdk-compat.sh),
+# the parser and the render path are fuzzed for
 # FUZZ_SECONDS each and the decoders for IMAGE_FUZZ_SECONDS.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
 	Scripts/soak.sh $(SOAK_SECONDS) $(SOAK_FLAGS)
+	Scripts/sdk-compat.sh
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
 	Scripts/fuzz-render.sh $(FUZZ_SECONDS)
 	Scripts/fuzz-image.sh $(IMAGE_FUZZ_SECONDS)
@@ -71,6 +73,11 @@ fuzz-image: deps
 soak: deps
 	$(SWIFT) build --product derive
 	Scripts/soak.sh $(SOAK_SECONDS)
+
+# The official Cloudinary Python SDK (current and 1.41.x) driving a real server (Tests/Compat).
+sdk-compat: deps
+	$(SWIFT) build --product derive
+	Scripts/sdk-compat.sh
 
 # package-benchmark suites (release build of the Benchmarks package); see BENCHMARKS.md.
 bench: deps
