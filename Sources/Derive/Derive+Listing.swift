@@ -49,6 +49,12 @@ extension Derive {
         return changed.map(\.publicID)
     }
 
+    /// Throws unless the catalog answers and the blob store can be written (`GET /health`).
+    public func checkHealth() async throws(DeriveError) {
+        try await storing { try await self.catalog.ping() }
+        try await storing { try await self.blobs.checkWritable() }
+    }
+
     /// How many originals and derivatives are stored, and their bytes (the Admin API's `usage`).
     public func usage() async throws(DeriveError) -> CatalogUsage {
         try await storing { try await self.catalog.usage() }

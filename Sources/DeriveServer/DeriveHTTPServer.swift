@@ -16,9 +16,8 @@ public enum DeriveHTTPServer {
         router.add(middleware: ErrorMiddleware())
         let delivery = DeliveryRoutes(derive: derive)
         router.add(middleware: DeliveryMiddleware(delivery: delivery, prefix: "/\(derive.configuration.cloudName)/"))
-        router.get("/health") { _, _ in
-            jsonResponse(status: .ok, ["status": "ok"])
-        }
+        let health = HealthCheck(derive: derive)
+        router.get("/health") { _, context in try await health.response(logger: context.logger) }
         let api = APIRoutes(derive: derive)
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on("/v1_1/**", method: method) { request, context in try await api.handle(request, context: context)

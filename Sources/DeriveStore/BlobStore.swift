@@ -35,6 +35,9 @@ public protocol BlobStore: Sendable {
     func recover(
         olderThan age: TimeInterval, referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
     ) async throws(StoreError) -> BlobRecovery
+
+    /// Throws unless the store can be written now (a health check: cheap, no blob written).
+    func checkWritable() async throws(StoreError)
 }
 
 /// What ``BlobStore/recover(olderThan:referenced:)`` did.

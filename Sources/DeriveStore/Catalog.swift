@@ -166,6 +166,9 @@ public protocol Catalog: Sendable {
     /// Counts and bytes of originals and derivatives.
     func usage() async throws(StoreError) -> CatalogUsage
 
+    /// Throws unless the catalog answers a read now (a health check).
+    func ping() async throws(StoreError)
+
     // MARK: Delivery caching
 
     /// A number that changes, at the latest when the transaction commits, with every write that

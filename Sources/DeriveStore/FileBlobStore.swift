@@ -29,6 +29,12 @@ public struct FileBlobStore: BlobStore {
         }
     }
 
+    public func checkWritable() async throws(StoreError) {
+        for folder in ["blobs", "tmp"] where access(base + folder, W_OK | X_OK) != 0 {
+            throw .io("\(base)\(folder) is not writable: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Where a blob lives (exposed for tests and consistency checks).
     public func path(of hash: String) -> String {
         let a = hash.prefix(2)

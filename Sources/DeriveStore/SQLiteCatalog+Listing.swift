@@ -4,6 +4,10 @@ import GRDB
 /// Listings and bulk walks: keyset pagination on an index for every order, so a page costs the
 /// same at any depth and a cursor stays exact while rows are inserted and deleted.
 extension SQLiteCatalog {
+    public func ping() async throws(StoreError) {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM catalog_counters") }
+    }
+
     public func usage() async throws(StoreError) -> CatalogUsage {
         try await read { db in
             let originals = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(bytes), 0) FROM resources")
