@@ -1,5 +1,6 @@
 import DeriveRender
 import DeriveStore
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -74,6 +75,18 @@ final class DeliveryCache: Sendable {
     /// Requests answered from memory, and requests that went through the catalog.
     let answered = Atomic<Int>(0)
     let computed = Atomic<Int>(0)
+    let answeredMetric = Counter(label: "derive_delivery_cache_total", dimensions: [("answer", "memory")])
+    let computedMetric = Counter(label: "derive_delivery_cache_total", dimensions: [("answer", "catalog")])
+
+    func countAnswered() {
+        answered.add(1, ordering: .relaxed)
+        answeredMetric.increment()
+    }
+
+    func countComputed() {
+        computed.add(1, ordering: .relaxed)
+        computedMetric.increment()
+    }
 
     private let urls: Mutex<URLState>
     private let blobs: Mutex<Segmented<String, ByteBuffer>>

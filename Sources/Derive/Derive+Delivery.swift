@@ -63,18 +63,18 @@ extension Derive {
             let answer = entry.answers[variant]
         {
             if let ifNoneMatch, Self.matches(ifNoneMatch, etag: answer.etag) {
-                deliveryCache.answered.add(1, ordering: .relaxed)
+                deliveryCache.countAnswered()
                 return Delivery(result: answer.result, cacheControl: answer.cacheControl, body: nil, etag: answer.etag)
             }
             // A blob that cannot be read (an invariant broken outside Derive) falls through to
             // the full path, which logs and repairs what it can.
             if let body = try? await storedBody(answer.result.blob) {
-                deliveryCache.answered.add(1, ordering: .relaxed)
+                deliveryCache.countAnswered()
                 return Delivery(
                     result: answer.result, cacheControl: answer.cacheControl, body: body, etag: answer.etag)
             }
         }
-        deliveryCache.computed.add(1, ordering: .relaxed)
+        deliveryCache.countComputed()
         let request = try await deliveryRequest(path)
         var result = try await resolve(request, hints: hints, readStored: false)
         let cacheControl = cacheControl(for: result, url: request.url)

@@ -1,3 +1,5 @@
+import Dispatch
+import Metrics
 import NIOPosix
 import Synchronization
 
@@ -15,15 +17,39 @@ final class RenderPool: Sendable {
         capacity = max(1, threads) + max(0, maxQueued)
     }
 
+    /// Renders admitted (running or waiting for a thread), time waiting for a thread, time running.
+    private let depth = Gauge(label: "derive_render_queue_depth")
+    private let waited = Timer(label: "derive_render_queue_seconds", preferredDisplayUnit: .seconds)
+    private let ran = Timer(label: "derive_render_seconds", preferredDisplayUnit: .seconds)
+    private let refused = Counter(label: "derive_renders_refused_total")
+
     func run<T: Sendable>(_ body: @Sendable @escaping () throws -> T) async throws -> T {
-        let admitted = inFlight.withLock { count in
-            guard count < capacity else { return false }
+        let admitted = inFlight.withLock { count -> Int? in
+            guard count < capacity else { return nil }
             count += 1
-            return true
+            return count
         }
-        guard admitted else { throw DeriveError.overloaded }
-        defer { inFlight.withLock { $0 -= 1 } }
-        return try await pool.runIfActive(body)
+        guard let admitted else {
+            refused.increment()
+            throw DeriveError.overloaded
+        }
+        depth.record(admitted)
+        defer {
+            depth.record(
+                inFlight.withLock { count in
+                    count -= 1
+                    return count
+                })
+        }
+        let queued = DispatchTime.now().uptimeNanoseconds
+        let waited = self.waited
+        let ran = self.ran
+        return try await pool.runIfActive {
+            let start = DispatchTime.now().uptimeNanoseconds
+            waited.recordNanoseconds(Int64(start &- queued))
+            defer { ran.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- start)) }
+            return try body()
+        }
     }
 
     func shutdown() async throws {

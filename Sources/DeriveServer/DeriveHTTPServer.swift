@@ -3,17 +3,28 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Prometheus
 
 /// The HTTP face of Derive: delivery URLs and health.
 public enum DeriveHTTPServer {
     /// Builds the application. `onRunning` receives the bound port once the server listens
     /// (useful with port 0).
+    /// `metrics`: the registry swift-metrics was bootstrapped with (`PrometheusMetricsFactory`),
+    /// served at `GET /metrics`; nil serves no metrics.
     public static func makeApplication(
         derive: Derive, host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        metrics: PrometheusCollectorRegistry? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
+        // Outermost, so it counts the final status of every response, errors included.
+        if metrics != nil {
+            router.add(middleware: MetricsMiddleware(cloudPrefix: "/\(derive.configuration.cloudName)/"))
+        }
         router.add(middleware: ErrorMiddleware())
+        if let metrics {
+            let route = MetricsRoute(registry: metrics)
+            router.get("/metrics") { _, _ in route.respond() }
+        }
         let delivery = DeliveryRoutes(derive: derive)
         router.add(middleware: DeliveryMiddleware(delivery: delivery, prefix: "/\(derive.configuration.cloudName)/"))
         let health = HealthCheck(derive: derive)

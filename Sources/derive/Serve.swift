@@ -4,6 +4,8 @@ import DeriveRender
 import DeriveServer
 import Foundation
 import Hummingbird
+import Metrics
+import Prometheus
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
@@ -21,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // Flat memory under mixed render load (see limitMallocArenas); MALLOC_ARENA_MAX overrides.
         if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { VipsRuntime.limitMallocArenas(2) }
+        // Before anything creates a metric: handles made earlier would stay unexported.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var configuration = global.configuration
         if let gcInterval {
             configuration.lifecycle.gcInterval = gcInterval > 0 ? gcInterval : nil
@@ -32,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("derive: \(configuration.summary)\n".utf8))
         let cloud = configuration.cloudName
         let host = self.host
-        let app = DeriveHTTPServer.makeApplication(derive: derive, host: host, port: port) { port in
+        let app = DeriveHTTPServer.makeApplication(derive: derive, host: host, port: port, metrics: registry) { port in
             let line =
                 "derive: listening on http://\(host):\(port)/\(cloud)/image/upload/<transformations>/<public_id>.<ext>\n"
             FileHandle.standardOutput.write(Data(line.utf8))

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prometheus
 import Testing
 
 /// A real server on an ephemeral loopback port over a fresh data directory.
@@ -19,6 +20,7 @@ enum ServerFixture {
     /// store originals that the configured limits would refuse to upload).
     static func withServer(
         configure: (inout Configuration) -> Void = { _ in }, seed: ((Derive) async throws -> Void)? = nil,
+        metrics: PrometheusCollectorRegistry? = nil,
         _ body: @escaping @Sendable (Derive, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -35,7 +37,7 @@ enum ServerFixture {
         var configuration = Configuration(dataDirectory: directory)
         configure(&configuration)
         let derive = try await Derive.open(configuration)
-        let app = DeriveHTTPServer.makeApplication(derive: derive, host: "127.0.0.1", port: 0)
+        let app = DeriveHTTPServer.makeApplication(derive: derive, host: "127.0.0.1", port: 0, metrics: metrics)
         do {
             try await app.test(.live) { client in try await body(derive, client) }
         } catch {
