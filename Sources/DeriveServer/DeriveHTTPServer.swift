@@ -9,13 +9,16 @@ import Prometheus
 public enum DeriveHTTPServer {
     /// Builds the application. `onRunning` receives the bound port once the server listens
     /// (useful with port 0).
+    /// `accessLog`: one JSON line per request on standard output.
     /// `metrics`: the registry swift-metrics was bootstrapped with (`PrometheusMetricsFactory`),
     /// served at `GET /metrics`; nil serves no metrics.
     public static func makeApplication(
         derive: Derive, host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil,
-        metrics: PrometheusCollectorRegistry? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        metrics: PrometheusCollectorRegistry? = nil, accessLog: Bool = false,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
+        if accessLog { router.add(middleware: AccessLogMiddleware()) }
         // Outermost, so it counts the final status of every response, errors included.
         if metrics != nil {
             router.add(middleware: MetricsMiddleware(cloudPrefix: "/\(derive.configuration.cloudName)/"))

@@ -37,7 +37,11 @@ struct Serve: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("derive: \(configuration.summary)\n".utf8))
         let cloud = configuration.cloudName
         let host = self.host
-        let app = DeriveHTTPServer.makeApplication(derive: derive, host: host, port: port, metrics: registry) { port in
+        let accessLog = !["0", "false", "off", "no"].contains(
+            (ProcessInfo.processInfo.environment["DERIVE_ACCESS_LOG"] ?? "1").lowercased())
+        let app = DeriveHTTPServer.makeApplication(
+            derive: derive, host: host, port: port, metrics: registry, accessLog: accessLog
+        ) { port in
             let line =
                 "derive: listening on http://\(host):\(port)/\(cloud)/image/upload/<transformations>/<public_id>.<ext>\n"
             FileHandle.standardOutput.write(Data(line.utf8))
