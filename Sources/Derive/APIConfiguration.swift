@@ -52,3 +52,32 @@ public struct APIConfiguration: Sendable {
         return "api-keys=[\(masked)] admin-rate-limit=\(adminRateLimit)/\(adminRateWindow)s"
     }
 }
+
+extension APIConfiguration {
+    /// The key pair kept in `<data>/api-key.json`, made (random, file mode 0600) when there is none:
+    /// what `derive serve` uses when no key is configured, so the API works from the first start.
+    public static func generatedPair(in directory: URL) throws(DeriveError) -> KeyPair {
+        let file = directory.appendingPathComponent("api-key.json")
+        if let data = FileManager.default.contents(atPath: file.path) {
+            guard let object = try? JSONDecoder().decode([String: String].self, from: data),
+                let key = object["api_key"], let secret = object["api_secret"], !key.isEmpty, !secret.isEmpty
+            else { throw .invalidArgument("\(file.path) does not hold {\"api_key\":…,\"api_secret\":…}") }
+            return KeyPair(key: key, secret: secret)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let key = String((0..<15).map { _ in "0123456789".randomElement(using: &generator)! })
+        let alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+        let secret = String((0..<27).map { _ in alphabet.randomElement(using: &generator)! })
+        let json = "{\"api_key\":\"\(key)\",\"api_secret\":\"\(secret)\"}\n"
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            guard
+                FileManager.default.createFile(
+                    atPath: file.path, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600])
+            else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            throw .invalidArgument("cannot write \(file.path): \(error.localizedDescription)")
+        }
+        return KeyPair(key: key, secret: secret)
+    }
+}

@@ -18,17 +18,28 @@ struct DeriveCommand: AsyncParsableCommand {
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Data directory (catalog and blobs). Default: $DERIVE_DATA, else ./derive-data.")
     var data: String?
+    @Option(
+        name: .long,
+        help:
+            "A JSON configuration file (README, Configuration). Default: $DERIVE_CONFIG. The environment overrides it.")
+    var config: String?
 
+    /// The configuration: the file (`--config`, `DERIVE_CONFIG`) under the environment under flags.
     var configuration: Configuration {
-        var configuration = Configuration.fromEnvironment()
-        if let data { configuration.dataDirectory = URL(fileURLWithPath: data) }
-        return configuration
+        get throws {
+            if let file = config ?? ProcessInfo.processInfo.environment["DERIVE_CONFIG"] {
+                try ConfigFile.apply(file: file)
+            }
+            var configuration = Configuration.fromEnvironment()
+            if let data { configuration.dataDirectory = URL(fileURLWithPath: data) }
+            return configuration
+        }
     }
 
     /// Opens the store, runs `body`, and always shuts the render threads down. One-shot commands
     /// leave webhook delivery to the server (`derive serve`), which reads the events they write.
     func withDerive<T>(_ body: (Derive) async throws -> T) async throws -> T {
-        var configuration = self.configuration
+        var configuration = try self.configuration
         configuration.lifecycle.deliverWebhooks = false
         configuration.lifecycle.gcInterval = nil  // and background collection
         let derive = try await Derive.open(configuration)

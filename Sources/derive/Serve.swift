@@ -26,16 +26,29 @@ struct Serve: AsyncParsableCommand {
         // Before anything creates a metric: handles made earlier would stay unexported.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        var configuration = global.configuration
+        var configuration = try global.configuration
         if let gcInterval {
             configuration.lifecycle.gcInterval = gcInterval > 0 ? gcInterval : nil
         } else if ProcessInfo.processInfo.environment["DERIVE_GC_INTERVAL_SECONDS"] == nil {
             configuration.lifecycle.gcInterval = 3_600
         }
+        var generated: APIConfiguration.KeyPair?
+        if configuration.api.keys.isEmpty {
+            // No key configured: one kept in the data folder, so the API works from the first start.
+            do { generated = try APIConfiguration.generatedPair(in: configuration.dataDirectory) } catch {
+                throw fail(error)
+            }
+            if let generated {
+                configuration.api.keys = [generated]
+                configuration.delivery.signingSecrets.append(generated.secret)
+            }
+        }
         let derive: Derive
         do { derive = try await Derive.open(configuration) } catch { throw fail(error) }
         FileHandle.standardOutput.write(Data("derive: \(configuration.summary)\n".utf8))
         let cloud = configuration.cloudName
+        let data = configuration.dataDirectory.path
+        let generatedPair = generated
         let host = self.host
         let accessLog = !["0", "false", "off", "no"].contains(
             (ProcessInfo.processInfo.environment["DERIVE_ACCESS_LOG"] ?? "1").lowercased())
@@ -45,8 +58,25 @@ struct Serve: AsyncParsableCommand {
             let line =
                 "derive: listening on http://\(host):\(port)/\(cloud)/image/upload/<transformations>/<public_id>.<ext>\n"
             FileHandle.standardOutput.write(Data(line.utf8))
+            if let generated = generatedPair {
+                FileHandle.standardOutput.write(
+                    Data(Self.sdkHint(generated, data: data, cloud: cloud, host: host, port: port).utf8))
+            }
         }
         try await app.runService()
         await derive.shutdown()
+    }
+
+    static func sdkHint(_ pair: APIConfiguration.KeyPair, data: String, cloud: String, host: String, port: Int)
+        -> String
+    {
+        """
+        derive: no API key configured: using the pair in \(data)/api-key.json (api_key \(pair.key)).
+        derive: point the Cloudinary Python SDK at this server with
+            import cloudinary
+            cloudinary.config(cloud_name="\(cloud)", api_key="\(pair.key)", api_secret="<api_secret from api-key.json>",
+                              upload_prefix="http://\(host):\(port)", cname="\(host):\(port)", secure=False)
+
+        """
     }
 }

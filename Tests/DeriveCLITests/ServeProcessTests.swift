@@ -74,4 +74,21 @@ import Testing
         #expect(object["status"] as? Int == 200 && object["cache"] as? String == "miss")
         #expect((object["bytes"] as? Int ?? 0) > 0 && object["ms"] != nil)
     }
+
+    @Test func aConfigurationFileSetsWhatFlagsDoNot() async throws {
+        defer { try? FileManager.default.removeItem(at: data) }
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let store = data.appendingPathComponent("store")
+        let file = data.appendingPathComponent("derive.json")
+        try Data(#"{"data": "\#(store.path)", "cloud_name": "shop"}"#.utf8).write(to: file)
+        let upload = try await CLI.run([
+            "upload", CLI.image("photo_coffee.png"), "--public-id", "a", "--config", file.path,
+        ])
+        #expect(upload.status == 0, "\(upload.stderr)")
+        #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("catalog.sqlite").path))
+        let typo = data.appendingPathComponent("typo.json")
+        try Data(#"{"cloud_nmae": "shop"}"#.utf8).write(to: typo)
+        let refused = try await CLI.run(["list", "--config", typo.path])
+        #expect(refused.status != 0 && refused.stderr.contains("cloud_nmae"))
+    }
 }
