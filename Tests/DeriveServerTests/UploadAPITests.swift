@@ -68,9 +68,10 @@ import Testing
             API.configure(&$0)
             $0.maxUploadBytes = 1_000_000
         }) { derive, client in
+            // Every hostile image of the corpus (TestImages/MANIFEST.md).
             let hostile = [
                 "broken_truncated_half.jpg", "broken_not_an_image.jpg", "bomb_50000x50000_header_only.png",
-                "broken_zero_bytes.jpg",
+                "bomb_50000x50000_1bit_valid.png", "broken_zero_bytes.jpg",
             ]
             for name in hostile {
                 let reply = try await API.upload(
@@ -91,6 +92,11 @@ import Testing
                 #expect(reply.status == .badRequest, "\(id)")
             }
             #expect(try await derive.listResources(ResourceQueryDefaults.all).resources.isEmpty)
+            // A PNG named .jpg is a PNG: stored as what it is.
+            let misnamed = try await API.upload(
+                client, API.signed([("public_id", "misnamed")]),
+                file: ("photo.jpg", ServerFixture.image("wrong_ext_png_named.jpg")))
+            #expect(misnamed.status == .ok && misnamed.json["format"] as? String == "png")
             try await ServerFixture.expectHealthy(client)
         }
     }
