@@ -25,7 +25,7 @@ public struct Renderer: Sendable {
 
     /// Identifies what produced a derivative: the same source, canonical transformation and
     /// fingerprint always give the same derivative key.
-    public static var fingerprint: String { "derive-render/2;libvips/\(VipsRuntime.version)" }
+    public static var fingerprint: String { "derive-render/3;libvips/\(VipsRuntime.version)" }
 
     public func render(
         _ bytes: [UInt8], transformation: Transformation, format: ImageFormat

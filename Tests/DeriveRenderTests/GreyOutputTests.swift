@@ -46,6 +46,30 @@ import Testing
         #expect(try Decoded(grey.bytes).difference(from: Decoded(colour.bytes)) < 1.5)
     }
 
+    @Test func sixteenBitGreyBecomesEightBitGrey() throws {
+        let source = try VipsCall.call(
+            "pngload_buffer", ["buffer": .blob(try VBlob(copying: TestImages.bytes("gray_camera.png")))]
+        ).image()
+        let wide = try VipsCall.call(
+            "linear", ["in": .image(source), "a": .doubles([257]), "b": .doubles([0]), "uchar": .bool(false)]
+        ).image()
+        let grey16 = try VipsCall.call(
+            "copy",
+            [
+                "in": .image(try StepExecutor.call("cast", ["in": .image(wide), "format": .string("ushort")])),
+                "interpretation": .string("grey16"),
+            ]
+        ).image()
+        let png = try VipsCall.call("pngsave_buffer", ["in": .image(grey16)], outputs: ["buffer"]).buffer()
+        for transformation in ["w_100", "a_90"] {
+            let rendered = try Renderer().render(
+                png, transformation: try Transformation(parsing: transformation), format: .jpeg)
+            #expect(try stored(rendered.bytes).bands == 1)
+            let plain = try render("gray_camera.png", transformation, as: .jpeg)
+            #expect(try Decoded(rendered.bytes).difference(from: Decoded(plain.bytes)) < 1)
+        }
+    }
+
     @Test func greyWithAlphaStaysTwoBandsInPNG() throws {
         let rendered = try render("alpha_magick_logo.png", "w_300/e_grayscale", as: .png)
         let file = try VipsCall.call("pngload_buffer", ["buffer": .blob(try VBlob(copying: rendered.bytes))]).image()
