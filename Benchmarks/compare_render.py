@@ -27,8 +27,9 @@ the encoded output bytes in memory; reading the file and process start-up are ou
                     (e_grayscale) or sharpen (e_sharpen), copy_memory, rot90. Operation cache off
                     (cache_set_max*(0)) and VIPS_CONCURRENCY=1, as in Derive.
     pillow          Image.open + draft() (JPEG: libjpeg DCT scaling picks 1/2, 1/4 or 1/8 so the decoded
-                    image still covers the target), resize(LANCZOS, box=...) straight to the crop box at
-                    the same single factor, save with the same quality; metadata (EXIF, ICC) dropped.
+                    image still covers the target), resize(LANCZOS, box=...) to the same covering size at
+                    the same single factor, crop to the same box, save with the same quality; metadata
+                    (EXIF, ICC) dropped.
                     e_grayscale is convert("L") (601 luma in gamma space; libvips weighs in linear light).
     pyvips-dct      JPEG jobs only: jpegload_buffer(shrink=S, access=sequential) with S the largest DCT
                     scale (2, 4, 8) that still covers the target, then thumbnail_image, crop and save as
@@ -143,6 +144,12 @@ JOBS = {
         image="photo_12mp.jpg", src=(4608, 2592), transformation="w_1000/e_sharpen/a_90", ext="jpg",
         kind="chain", width=1000,
         vipsthumbnail=None, vt_opts=None),
+    # Not in DEFAULT_JOBS: a variable in front of the resize (issue 11) must not turn shrink-on-load off.
+    "jpeg-fill-variable": dict(
+        title="12 MP JPEG -> $v_1,c_fill,h_200,w_301,q_80 -> JPEG Q80",
+        image="photo_12mp.jpg", src=(4608, 2592), transformation="$v_1,c_fill,h_200,w_301,q_80", ext="jpg",
+        kind="fill", box=(301, 200),
+        vipsthumbnail=["-s", "301x200", "-m", "centre"], vt_opts="[Q=80,strip]"),
     # A grey result (issue 11): every tool writes a one-band greyscale JPEG.
     "jpeg-grey-chain": dict(
         title="12 MP JPEG -> w_1000/e_grayscale/a_90 -> JPEG Q80",
@@ -250,15 +257,15 @@ def make_pillow_op(job: dict):
     factor, _, (sw, sh), (x, y, bw, bh) = job_geometry(job)
 
     def open_to(data):
-        """The crop box of the source scaled by `factor`, resampled straight from the (drafted) source
-        with Pillow's `box`, so the geometry is the same single factor as the other tools'."""
+        """The covering size at the same single factor as the other tools (Pillow's `box` names the source
+        region that maps onto it), then the crop."""
         im = Image.open(io.BytesIO(data))
         if im.format == "JPEG":
             im.draft("RGB", (sw, sh))  # DCT-domain downscale to the largest 1/2^k that still covers sw x sh
         f = factor * src_w / im.width  # the factor from the drafted size
-        # (clamped: the covering side can be up to half a pixel past the edge after rounding)
-        box = (x / f, y / f, min(im.width, (x + bw) / f), min(im.height, (y + bh) / f))
-        return im.resize((bw, bh), lanczos, box=box)
+        # (clamped: the rounded side can reach up to half a pixel past the edge)
+        im = im.resize((sw, sh), lanczos, box=(0, 0, min(im.width, sw / f), min(im.height, sh / f)))
+        return im.crop((x, y, x + bw, y + bh)) if (sw, sh) != (bw, bh) else im
 
     if job["kind"] in ("fill", "width"):
         def op(data):
