@@ -106,6 +106,14 @@ import Testing
         #expect(try VipsCall.call("max", ["in": .image(excess)], outputs: ["out"]).number("out") ?? 0 > 150)
     }
 
+    @Test(arguments: [ImageFormat.gif, .webp])
+    func greyAnimationsStayAnimated(format: ImageFormat) throws {
+        let rendered = try render("anim_tiny_24frames.gif", "e_grayscale/w_40", as: format)
+        #expect(rendered.frames == 24)
+        let info = try ImageInfo.probe(rendered.bytes)
+        #expect(info.format == format && info.pages == 24 && info.width == 40)
+    }
+
     @Test func colourOnAGreySourceIsColour() throws {
         let rendered = try render("gray_camera.png", "w_200/bo_4px_solid_blue", as: .png)
         let pixel = try Decoded(rendered.bytes).pixel(1, 1)
