@@ -7,6 +7,7 @@ Run from the Benchmarks directory after a release build of RenderLoop:
     pip install pyvips pillow          # and: apt-get install -y libvips-tools (vipsthumbnail)
     python3 compare_render.py                       # defaults: 5 rounds x 20 renders per loop
     python3 compare_render.py --markdown out.md     # also write the markdown table to a file
+    python3 compare_render.py --before /tmp/RenderLoop-old   # adds an interleaved derive-before row
 
 What is measured, per job (all jobs start from the source file's bytes already in memory and end with
 the encoded output bytes in memory; reading the file and process start-up are outside the timed loop):
@@ -16,14 +17,20 @@ the encoded output bytes in memory; reading the file and process start-up are ou
                     N times after a warm-up. Derive probes the header, plans, then runs
                     thumbnail_buffer (shrink-on-load) to the covering size, extract_area for the crop,
                     and <format>save_buffer with strip (Q80 for JPEG/WebP).
+    derive-before   with --before PATH only: the same loop with another RenderLoop binary (a build of
+                    an earlier commit), interleaved with the rest, for before/after tables.
     pyvips          libvips' standard path from Python, the reference for the targets:
-                    thumbnail_buffer(size=force) to the same covering size (libvips picks the
-                    shrink-on-load factor), crop (= extract_area) to the same box, the saver with the
-                    options Derive uses (strip; Q80; WebP effort 2). Operation cache off
+                    thumbnail_buffer to the covering size, scaling both axes by one factor (only the
+                    side that factor maps exactly is bounded, as thumbnail's own crop=centre does; libvips
+                    picks the shrink-on-load factor), crop (= extract_area) to the same box, the saver
+                    with the options Derive uses (strip; Q80; WebP effort 2). Chains: colourspace b-w
+                    (e_grayscale) or sharpen (e_sharpen), copy_memory, rot90. Operation cache off
                     (cache_set_max*(0)) and VIPS_CONCURRENCY=1, as in Derive.
     pillow          Image.open + draft() (JPEG: libjpeg DCT scaling picks 1/2, 1/4 or 1/8 so the decoded
-                    image still covers the target), resize(LANCZOS) to the same covering size, crop to
-                    the same box, save with the same quality; metadata (EXIF, ICC) dropped.
+                    image still covers the target), resize(LANCZOS, box=...) to the same covering size at
+                    the same single factor, crop to the same box, save with the same quality; metadata
+                    (EXIF, ICC) dropped.
+                    e_grayscale is convert("L") (601 luma in gamma space; libvips weighs in linear light).
     pyvips-dct      JPEG jobs only: jpegload_buffer(shrink=S, access=sequential) with S the largest DCT
                     scale (2, 4, 8) that still covers the target, then thumbnail_image, crop and save as
                     above. libvips 8.14's thumbnail keeps a 2x margin and so decodes this 4608x2592 JPEG
@@ -45,6 +52,14 @@ round to round, so machine noise hits all tools alike. Reported numbers are medi
 (in-process: each round's mean ms per render over N renders; processes: each run's wall time).
 Output sizes and the mean absolute pixel difference from pyvips' output are printed so that the
 outputs can be checked to be comparable (same dimensions, same Q, metadata stripped).
+
+Quality: each output's PSNR (dB) against a full-resolution reference, made once per job in the
+driver: the whole source decoded without shrink-on-load, resized by the job's single factor with
+lanczos3 in libvips (premultiplied when it has alpha, in float), cropped to the same box, then the
+chain's operations (e_grayscale: libvips b-w; e_sharpen: Derive's definition, an unsharp mask in sRGB
+with sigma 1 and amount 1, which the other tools only approximate with their own sharpeners; a_90:
+rot90). Outputs with alpha are compared premultiplied; a three-band grey output by its first band.
+Higher is closer to the reference; JPEG/WebP coding at Q80 bounds it for every tool alike.
 """
 
 from __future__ import annotations
@@ -90,6 +105,23 @@ def scale_width(src_w: int, src_h: int, width: int):
     return width, max(1, _round(width / (src_w / src_h)))
 
 
+def job_geometry(job: dict):
+    """(factor, axis, (scaled w, h), (crop x, y, w, h)): every job scales the source by ONE factor, the
+    one that maps `axis` exactly (libvips' thumbnail does the same), then crops (fill) or not."""
+    src_w, src_h = job["src"]
+    if job["kind"] == "fill":
+        box_w, box_h = job["box"]
+        (cw, ch), crop = fill_geometry(src_w, src_h, box_w, box_h)
+        axis = "width" if box_w / src_w >= box_h / src_h else "height"
+        factor = box_w / src_w if axis == "width" else box_h / src_h
+        return factor, axis, (cw, ch), crop
+    w, h = scale_width(src_w, src_h, job["width"])
+    return w / src_w, "width", (w, h), (0, 0, w, h)
+
+
+UNBOUNDED = 10_000_000  # VIPS_MAX_COORD: the side thumbnail must not bound
+
+
 JOBS = {
     "jpeg-fill-jpg": dict(
         title="12 MP JPEG -> c_fill,w_300,h_200 -> JPEG Q80",
@@ -112,8 +144,20 @@ JOBS = {
         image="photo_12mp.jpg", src=(4608, 2592), transformation="w_1000/e_sharpen/a_90", ext="jpg",
         kind="chain", width=1000,
         vipsthumbnail=None, vt_opts=None),
+    # Not in DEFAULT_JOBS: a variable in front of the resize (issue 11) must not turn shrink-on-load off.
+    "jpeg-fill-variable": dict(
+        title="12 MP JPEG -> $v_1,c_fill,h_200,w_301,q_80 -> JPEG Q80",
+        image="photo_12mp.jpg", src=(4608, 2592), transformation="$v_1,c_fill,h_200,w_301,q_80", ext="jpg",
+        kind="fill", box=(301, 200),
+        vipsthumbnail=["-s", "301x200", "-m", "centre"], vt_opts="[Q=80,strip]"),
+    # A grey result (issue 11): every tool writes a one-band greyscale JPEG.
+    "jpeg-grey-chain": dict(
+        title="12 MP JPEG -> w_1000/e_grayscale/a_90 -> JPEG Q80",
+        image="photo_12mp.jpg", src=(4608, 2592), transformation="w_1000/e_grayscale/a_90", ext="jpg",
+        kind="grey-chain", width=1000,
+        vipsthumbnail=None, vt_opts=None),
 }
-DEFAULT_JOBS = ["jpeg-fill-jpg", "jpeg-fill-webp", "png-alpha-w800", "jpeg-chain"]
+DEFAULT_JOBS = ["jpeg-fill-jpg", "jpeg-fill-webp", "png-alpha-w800", "jpeg-chain", "jpeg-grey-chain"]
 
 QUALITY = 80
 WEBP_EFFORT = 2  # Derive's Encoder uses webpsave effort 2 (libwebp "method"); every tool gets the same
@@ -157,34 +201,36 @@ def make_pyvips_op(job: dict, variant: str):
             return im.webpsave_buffer(Q=QUALITY, strip=True, effort=WEBP_EFFORT)
         return im.pngsave_buffer(strip=True)
 
-    def load_to(data, w, h):
+    factor, axis, (sw, sh), (x, y, bw, bh) = job_geometry(job)
+    # thumbnail scales by one factor when only one side bounds it (the other is unbounded).
+    tw, th = (sw, UNBOUNDED) if axis == "width" else (UNBOUNDED, sh)
+
+    def load(data):
         if variant == "pyvips-dct":
-            shrink = dct_shrink(src_w, src_h, w, h)
+            shrink = dct_shrink(src_w, src_h, sw, sh)
             im = pyvips.Image.jpegload_buffer(data, shrink=shrink, access="sequential", fail_on="truncated")
-            return im.thumbnail_image(w, height=h, size="force")
-        return pyvips.Image.thumbnail_buffer(data, w, height=h, size="force", option_string="fail_on=truncated")
+            return im.thumbnail_image(tw, height=th)
+        return pyvips.Image.thumbnail_buffer(data, tw, height=th, option_string="fail_on=truncated")
 
     if job["kind"] == "fill":
-        (cw, ch), (x, y, bw, bh) = fill_geometry(src_w, src_h, *job["box"])
-
         def op(data):
-            im = load_to(data, cw, ch)
-            if (cw, ch) != (bw, bh):
+            im = load(data)
+            if (im.width, im.height) != (bw, bh):
                 im = im.crop(x, y, bw, bh)
             return save(im)
     elif job["kind"] == "width":
-        w, h = scale_width(src_w, src_h, job["width"])
-
         def op(data):
-            return save(load_to(data, w, h))
-    else:  # chain: w_1000 / e_sharpen / a_90 (clockwise)
-        w, h = scale_width(src_w, src_h, job["width"])
-
+            return save(load(data))
+    elif job["kind"] == "grey-chain":  # w_1000 / e_grayscale / a_90 (clockwise)
         def op(data):
-            im = load_to(data, w, h)
-            im = im.sharpen(sigma=1, m2=2, y3=40).colourspace("srgb")  # Derive's e_sharpen (default 100)
+            im = load(data).colourspace("b-w")
             # rot90 reads its input out of order: a sequential (thumbnail) pipeline must be
             # materialised first, else "out of order read".
+            return save(im.copy_memory().rot90())
+    else:  # chain: w_1000 / e_sharpen / a_90 (clockwise)
+        def op(data):
+            im = load(data)
+            im = im.sharpen(sigma=1, m2=2, y3=40).colourspace("srgb")  # Derive's e_sharpen (default 100)
             im = im.copy_memory().rot90()
             return save(im)
     return op
@@ -208,30 +254,29 @@ def make_pillow_op(job: dict):
             im.save(buf, "PNG")  # compress_level 6, like libvips' default compression
         return buf.getvalue()
 
-    def open_to(data, w, h):
+    factor, _, (sw, sh), (x, y, bw, bh) = job_geometry(job)
+
+    def open_to(data):
+        """The covering size at the same single factor as the other tools (Pillow's `box` names the source
+        region that maps onto it), then the crop."""
         im = Image.open(io.BytesIO(data))
         if im.format == "JPEG":
-            im.draft("RGB", (w, h))  # DCT-domain downscale to the largest 1/2^k that still covers w x h
-        return im.resize((w, h), lanczos)
+            im.draft("RGB", (sw, sh))  # DCT-domain downscale to the largest 1/2^k that still covers sw x sh
+        f = factor * src_w / im.width  # the factor from the drafted size
+        # (clamped: the rounded side can reach up to half a pixel past the edge)
+        im = im.resize((sw, sh), lanczos, box=(0, 0, min(im.width, sw / f), min(im.height, sh / f)))
+        return im.crop((x, y, x + bw, y + bh)) if (sw, sh) != (bw, bh) else im
 
-    if job["kind"] == "fill":
-        (cw, ch), (x, y, bw, bh) = fill_geometry(src_w, src_h, *job["box"])
-
+    if job["kind"] in ("fill", "width"):
         def op(data):
-            im = open_to(data, cw, ch)
-            if (cw, ch) != (bw, bh):
-                im = im.crop((x, y, x + bw, y + bh))
-            return save(im)
-    elif job["kind"] == "width":
-        w, h = scale_width(src_w, src_h, job["width"])
-
+            return save(open_to(data))
+    elif job["kind"] == "grey-chain":
         def op(data):
-            return save(open_to(data, w, h))
+            im = open_to(data).convert("L")  # ITU-R 601 luma in gamma space (libvips: linear light)
+            return save(im.transpose(Image.Transpose.ROTATE_270))  # 90 degrees clockwise
     else:
-        w, h = scale_width(src_w, src_h, job["width"])
-
         def op(data):
-            im = open_to(data, w, h)
+            im = open_to(data)
             im = im.filter(ImageFilter.UnsharpMask(radius=2, percent=100, threshold=3))  # approximate
             im = im.transpose(Image.Transpose.ROTATE_270)  # 90 degrees clockwise
             return save(im)
@@ -320,6 +365,56 @@ def mean_abs_diff(path_a: str, path_b: str) -> str:
         return f"n/a ({error})"
 
 
+_REFERENCES: dict = {}
+
+
+def reference(name: str):
+    """The full-resolution reference for a job: the whole source decoded (no shrink-on-load), resized
+    by the job's single factor with lanczos3 in libvips (premultiplied when it has alpha, kept in float),
+    the same crop, then the chain's own operations: e_grayscale = libvips' b-w; e_sharpen = Derive's
+    definition (unsharp mask in sRGB, sigma 1, amount 1); a_90 = rot90."""
+    if name in _REFERENCES:
+        return _REFERENCES[name]
+    import pyvips
+
+    job = JOBS[name]
+    factor, _, (sw, sh), (x, y, bw, bh) = job_geometry(job)
+    im = pyvips.Image.new_from_file(os.path.join(TEST_IMAGES, job["image"]))
+    if im.hasalpha():
+        im = im.premultiply()
+    im = im.cast("float").resize(factor, kernel="lanczos3")
+    if (im.width, im.height) != (bw, bh):
+        im = im.crop(x, y, bw, bh)
+    if job["kind"] == "grey-chain":
+        im = im.cast("uchar").colourspace("b-w").cast("float").rot90()
+    elif job["kind"] == "chain":
+        blurred = im.gaussblur(1)
+        im = (im * 2 - blurred).cast("uchar").cast("float").rot90()
+    _REFERENCES[name] = im.copy_memory()
+    return _REFERENCES[name]
+
+
+def psnr(name: str, path: str) -> str:
+    """PSNR in dB of an output against the job's full-resolution reference (premultiplied when the
+    output has alpha; a three-band grey output is compared by its first band)."""
+    try:
+        import pyvips
+
+        ref = reference(name)
+        out = pyvips.Image.new_from_file(path, access="sequential")
+        out = out.premultiply() if out.hasalpha() else out.cast("float")
+        if out.bands != ref.bands:
+            n = min(out.bands, ref.bands)
+            out, ref = out.extract_band(0, n=n), ref.extract_band(0, n=n)
+        if (out.width, out.height) != (ref.width, ref.height):
+            return f"size differs: {out.width}x{out.height} vs {ref.width}x{ref.height}"
+        d = out - ref
+        mse = (d * d).avg()
+        return "inf" if mse == 0 else f"{10 * math.log10(255 * 255 / mse):.2f}"
+    except Exception as error:  # noqa: BLE001 - diagnostic only
+        return f"n/a ({error})"
+
+
 def image_dims(path: str) -> str:
     try:
         import pyvips
@@ -381,6 +476,8 @@ def main() -> int:
                         help="whole-process runs per tool per job per round (default 4)")
     parser.add_argument("--jobs", nargs="*", default=DEFAULT_JOBS, choices=list(JOBS))
     parser.add_argument("--render-loop", help="path to RenderLoop (default .build/release/RenderLoop)")
+    parser.add_argument("--before", help="a second RenderLoop (e.g. a build of the previous commit), run as the "
+                        "tool derive-before, interleaved with the others: before/after on the same noise")
     parser.add_argument("--derive", help="path to the derive CLI (default .build/release/derive here or in ..)")
     parser.add_argument("--markdown", help="also write the markdown tables to this file")
     parser.add_argument("--keep-outputs", help="directory to keep each tool's last output image in")
@@ -437,13 +534,16 @@ def main() -> int:
         jobs.append(name)
 
     in_tools = ["derive", "pyvips", "pillow", "pyvips-dct"]
+    if args.before:
+        in_tools.insert(1, "derive-before")
     proc_tools = ((["vipsthumbnail"] if vipsthumbnail else []) + (["derive-render"] if derive_ok else [])
                   + ["renderloop-1x"])
 
     def in_process_cmd(tool, name, output):
         job = JOBS[name]
-        if tool == "derive":
-            return [render_loop, os.path.join(TEST_IMAGES, job["image"]), job["transformation"], job["ext"],
+        if tool in ("derive", "derive-before"):
+            loop = render_loop if tool == "derive" else args.before
+            return [loop, os.path.join(TEST_IMAGES, job["image"]), job["transformation"], job["ext"],
                     str(args.iterations), str(args.warmup), output]
         return [sys.executable, os.path.abspath(__file__), "--worker", tool, "--job", name,
                 "--iterations", str(args.iterations), "--warmup", str(args.warmup), "--output", output]
@@ -522,7 +622,7 @@ def main() -> int:
     for name in jobs:
         lines.append(f"\n{JOBS[name]['title']}")
         lines.append(f"  {'tool':<16}{'ms/render':>10}{'min-max':>15}{'peak RSS MB':>13}{'base RSS MB':>13}"
-                     f"{'out bytes':>11}{'out size':>13}  mean|Δ| vs pyvips")
+                     f"{'out bytes':>11}{'out size':>13}{'PSNR dB':>9}  mean|Δ| vs pyvips")
         ref = outputs.get(("pyvips", name))
         for tool in in_tools + proc_tools:
             key = (tool, name)
@@ -531,13 +631,14 @@ def main() -> int:
             diff = "—" if tool == "pyvips" or not ref else mean_abs_diff(outputs[key], ref)
             lines.append(f"  {tool:<16}{fmt_ms(med[key]):>10}{fmt_spread(ms[key]):>15}{fmt_mb(peak[key]):>13}"
                          f"{fmt_mb(basem.get(key)) if key in basem else '(process)':>13}"
-                         f"{sizes.get(key, 0):>11}{image_dims(outputs[key]):>13}  {diff}")
+                         f"{sizes.get(key, 0):>11}{image_dims(outputs[key]):>13}{psnr(name, outputs[key]):>9}  {diff}")
         d, p, pil = med.get(("derive", name)), med.get(("pyvips", name)), med.get(("pillow", name))
         lines.append(f"  ratios: Derive/pyvips {fmt_ratio(d, p)} (target <= 1.00x), "
                      f"Derive/Pillow {fmt_ratio(d, pil)} (target <= 1.10x), "
                      f"Derive/pyvips-dct {fmt_ratio(d, med.get(('pyvips-dct', name)))}, "
                      f"peak RSS Derive/pyvips {fmt_ratio(peak.get(('derive', name)), peak.get(('pyvips', name)))} "
-                     f"(target <= 1.20x)")
+                     f"(target <= 1.20x)"
+                     + (f", Derive/derive-before {fmt_ratio(d, med.get(('derive-before', name)))}" if args.before else ""))
         if ("vipsthumbnail", name) in med:
             lines.append(f"  whole process: derive render/vipsthumbnail "
                          f"{fmt_ratio(med.get(('derive-render', name)), med.get(('vipsthumbnail', name)))} "
@@ -553,16 +654,18 @@ def main() -> int:
     md.append("In-process: ms per render, median of the rounds (min–max of the rounds); peak RSS of the loop "
               "process, largest of the rounds:")
     md.append("")
-    md.append("| job | Derive | pyvips | Pillow | pyvips-dct | Derive/pyvips (target ≤ 1.00x) "
+    before_head = "| Derive before | Derive/before " if args.before else ""
+    md.append(f"| job | Derive {before_head}| pyvips | Pillow | pyvips-dct | Derive/pyvips (target ≤ 1.00x) "
               "| Derive/Pillow (≤ 1.10x) | Derive/pyvips-dct | peak RSS MB Derive / pyvips / Pillow "
               "| RSS Derive/pyvips (≤ 1.20x) |")
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    md.append("|---|---:|" + ("---:|---:|" if args.before else "") + "---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in jobs:
         g = lambda t: med.get((t, name))  # noqa: E731
         r = lambda t: peak.get((t, name))  # noqa: E731
         c = lambda t: fmt_ms(g(t)) + fmt_spread(ms.get((t, name)))  # noqa: E731
+        before = f"| {c('derive-before')} | {fmt_ratio(g('derive'), g('derive-before'))} " if args.before else ""
         md.append(
-            f"| {JOBS[name]['title']} | {c('derive')} | {c('pyvips')} | {c('pillow')} "
+            f"| {JOBS[name]['title']} | {c('derive')} {before}| {c('pyvips')} | {c('pillow')} "
             f"| {c('pyvips-dct')} | {fmt_ratio(g('derive'), g('pyvips'))} "
             f"| {fmt_ratio(g('derive'), g('pillow'))} | {fmt_ratio(g('derive'), g('pyvips-dct'))} "
             f"| {fmt_mb(r('derive'))} / {fmt_mb(r('pyvips'))} / {fmt_mb(r('pillow'))} "
@@ -588,15 +691,17 @@ def main() -> int:
                 f"| {c('renderloop-1x')} | {fmt_ratio(g('renderloop-1x'), g('vipsthumbnail'))} "
                 f"| {fmt_mb(r('vipsthumbnail'))} / {fmt_mb(r('derive-render'))} / {fmt_mb(r('renderloop-1x'))} |")
     md.append("")
-    md.append("| job | tool | output bytes | output size | mean abs. difference from pyvips (0-255) |")
-    md.append("|---|---|---:|---|---:|")
+    md.append("| job | tool | output bytes | output size | PSNR dB vs full-resolution reference "
+              "| mean abs. difference from pyvips (0-255) |")
+    md.append("|---|---|---:|---|---:|---:|")
     for name in jobs:
         ref = outputs.get(("pyvips", name))
         for tool in in_tools + proc_tools:
             key = (tool, name)
             if key in outputs:
                 diff = "—" if tool == "pyvips" or not ref else mean_abs_diff(outputs[key], ref)
-                md.append(f"| {name} | {tool} | {sizes.get(key, 0)} | {image_dims(outputs[key])} | {diff} |")
+                md.append(f"| {name} | {tool} | {sizes.get(key, 0)} | {image_dims(outputs[key])} "
+                          f"| {psnr(name, outputs[key])} | {diff} |")
     if notes:
         md.append("")
         md.extend(f"- Note: {n}" for n in notes)

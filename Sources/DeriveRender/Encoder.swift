@@ -27,7 +27,9 @@ extension ImageFormat {
 }
 
 /// Encodes rendered frames. Metadata is stripped unless asked otherwise; JPEG output is flattened
-/// onto white (a `b_` colour was already applied by the pipeline).
+/// onto white (a `b_` colour was already applied by the pipeline). A grey image (1 band, 2 with
+/// alpha) is written as greyscale where the format has it (JPEG, PNG, TIFF); the WebP, GIF and
+/// HEIF savers convert it to RGB themselves.
 enum Encoder {
     static func encode(_ frames: [VImage], options: OutputOptions) throws(VipsError) -> [UInt8] {
         var image = frames.count > 1 && options.format.supportsAnimation ? try join(frames) : frames[0]
@@ -38,7 +40,8 @@ enum Encoder {
         case .jpeg:
             if image.hasAlpha {
                 image = try StepExecutor.call(
-                    "flatten", ["in": .image(image), "background": .doubles([255, 255, 255])])
+                    "flatten",
+                    ["in": .image(image), "background": .doubles(Array(repeating: 255, count: image.bands - 1))])
             }
             saver = "jpegsave_buffer"
             if options.progressive { arguments["interlace"] = .bool(true) }

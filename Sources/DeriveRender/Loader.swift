@@ -2,12 +2,12 @@ import CVips
 import DeriveTransform
 import Foundation
 
-/// Decodes sources into 8-bit sRGB (plus alpha) images, with shrink-on-load when a target size is known.
+/// Decodes sources into 8-bit sRGB or grey (plus alpha) images, with shrink-on-load when a target size is known.
 enum Loader {
     /// One still image. With `size`, it is decoded straight to that exact size, shrinking while
     /// decoding; `crop` makes it cover-and-crop with that libvips strategy instead.
     static func still(
-        _ source: Source, limits: RenderLimits, page: Int?, autorotate: Bool, size: (Int, Int)? = nil,
+        _ source: Source, limits: RenderLimits, page: Int?, autorotate: Bool, size: LoadPlan.Size? = nil,
         crop: String? = nil
     ) throws(RenderError) -> VImage {
         let info = source.info
@@ -15,12 +15,15 @@ enum Loader {
         do {
             var options = "fail_on=truncated"
             if let page { options += ",page=\(page)" }
-            var target = size ?? (info.width, info.height)
+            var target = size.map { ($0.width, $0.height) } ?? (info.width, info.height)
             if !autorotate && info.orientation >= 5 && size == nil { target = (info.height, info.width) }
-            var arguments: [String: VipsValue] = [
-                "width": .int(target.0), "height": .int(target.1), "no-rotate": .bool(!autorotate),
-            ]
-            if let crop { arguments["crop"] = .string(crop) } else { arguments["size"] = .string("force") }
+            var arguments: [String: VipsValue]
+            if let crop {
+                arguments = ["width": .int(target.0), "height": .int(target.1), "crop": .string(crop)]
+            } else {
+                arguments = StepExecutor.resizeArguments(width: target.0, height: target.1, uniform: size?.uniform)
+            }
+            arguments["no-rotate"] = .bool(!autorotate)
             // Embedded non-sRGB profiles and CMYK are converted to sRGB while decoding; sRGB sources
             // skip the (costly, no-op) transform.
             if info.needsColourConversion { arguments["export-profile"] = .string("srgb") }
@@ -35,12 +38,14 @@ enum Loader {
                             "fail-on": .string("truncated"),
                         ]
                     ).image())
-                return try normalize(try VipsCall.call("thumbnail_image", arguments).image())
+                return try normalize(
+                    try VipsCall.call("thumbnail_image", arguments).image().exactly(width: target.0, height: target.1))
             }
             arguments["buffer"] = .blob(source.blob)
             // thumbnail_buffer's own fail-on does not reach the loader in libvips 8.14; the option string does.
             arguments["option-string"] = .string(options)
-            return try normalize(try VipsCall.call("thumbnail_buffer", arguments).image())
+            let image = try VipsCall.call("thumbnail_buffer", arguments).image()
+            return try normalize(crop == nil ? try image.exactly(width: target.0, height: target.1) : image)
         } catch {
             throw Renderer.decodeFailure(error)
         }
@@ -88,13 +93,17 @@ enum Loader {
         }
     }
 
-    /// Grey, 16-bit and other encodings become 8-bit sRGB so every step sees 3 or 4 bands.
+    /// Every step sees 8-bit sRGB (3 or 4 bands) or 8-bit grey (`b-w`, 1 or 2 bands): grey sources
+    /// stay grey, so a grey result is written as greyscale; 16-bit and other encodings are converted.
     static func normalize(_ image: VImage) throws(VipsError) -> VImage {
         let interpretation = image.interpretation
-        if interpretation == VIPS_INTERPRETATION_sRGB && vips_image_get_format(image.pointer) == VIPS_FORMAT_UCHAR
-            && image.bands >= 3
-        {
-            return image
+        let uchar = vips_image_get_format(image.pointer) == VIPS_FORMAT_UCHAR
+        if interpretation == VIPS_INTERPRETATION_sRGB && uchar && image.bands >= 3 { return image }
+        let grey = interpretation == VIPS_INTERPRETATION_B_W || interpretation == VIPS_INTERPRETATION_GREY16
+        if grey && image.bands <= 2 {
+            if uchar && interpretation == VIPS_INTERPRETATION_B_W { return image }
+            let mono = try VipsCall.call("colourspace", ["in": .image(image), "space": .string("b-w")]).image()
+            return vips_image_get_format(mono.pointer) == VIPS_FORMAT_UCHAR ? mono : try StepExecutor.cast(mono)
         }
         let srgb = try VipsCall.call("colourspace", ["in": .image(image), "space": .string("srgb")]).image()
         return vips_image_get_format(srgb.pointer) == VIPS_FORMAT_UCHAR ? srgb : try StepExecutor.cast(srgb)

@@ -11,6 +11,14 @@ public enum LoadPlan: Sendable, Hashable {
     public struct Size: Sendable, Hashable {
         public var width: Int
         public var height: Int
+        /// Scaled by one factor, the one of this side (see ``RenderStep/resize(width:height:uniform:)``).
+        public var uniform: RenderStep.Axis?
+
+        public init(width: Int, height: Int, uniform: RenderStep.Axis? = nil) {
+            self.width = width
+            self.height = height
+            self.uniform = uniform
+        }
     }
 }
 
@@ -24,8 +32,13 @@ public struct RenderPlan: Sendable, Hashable {
     /// Components planned during rendering against the actual image (conditions, variables,
     /// layers, `e_trim`, and everything after the first component).
     public var remaining: [TransformComponent]
-    /// 1-based number of the first of `remaining`, for error messages.
+    /// How many components come before `remaining` (the 1-based number of the last one planned
+    /// from the header), for error messages.
     public var remainingOffset: Int
+    /// Variables defined by the components planned from the header, for `remaining`.
+    public var variables: [String: Double] = [:]
+    /// `if_` blocks opened by the components planned from the header and still open (true: taken).
+    public var openBlocks: [Bool] = []
     public var output: OutputOptions
     /// The image after `load` and `steps`.
     public var width: Int
@@ -63,7 +76,21 @@ public struct Planner: Sendable {
             frames: animated ? source.pages : 1)
         var steps: [RenderStep] = []
         var done = 0
-        if let first = components.first, Self.isPlain(first) {
+        var variables: [String: Double] = [:]
+        var blocks: [Bool] = []
+        // Conditions and variables that need only the header run now, so that the first resize
+        // behind them still shrinks on load. Not with a_ignore on a rotated source: the decoded
+        // image's w/h are then not the header's (displayed) ones.
+        if autorotate || source.orientation < 5, let prefix = HeaderPrefix.evaluate(components, state: state) {
+            done = prefix.consumed
+            variables = prefix.variables
+            blocks = prefix.blocks
+            if let first = prefix.first {
+                state.variables = variables
+                steps = try ComponentPlanner(limits: limits, context: context, number: done).steps(
+                    for: first, state: state)
+            }
+        } else if let first = components.first, Self.isPlain(first) {
             steps = try ComponentPlanner(limits: limits, context: context, number: 1).steps(for: first, state: state)
             done = 1
         }
@@ -71,9 +98,10 @@ public struct Planner: Sendable {
         if !animated {
             // The first resize happens while decoding (shrink-on-load).
             switch steps.first {
-            case .resize(let width, let height)?:
+            case .resize(let width, let height, let uniform)?:
                 load = .still(
-                    page: page, autorotate: autorotate, size: .init(width: width, height: height), smartCrop: nil)
+                    page: page, autorotate: autorotate, size: .init(width: width, height: height, uniform: uniform),
+                    smartCrop: nil)
                 steps.removeFirst()
                 state = RenderStep.resize(width: width, height: height).apply(to: state)
             case .smartFill(let width, let height, let interesting)?:
@@ -90,7 +118,7 @@ public struct Planner: Sendable {
         for step in steps { state = step.apply(to: state) }
         return RenderPlan(
             load: load, steps: steps, remaining: Array(components.dropFirst(done)), remainingOffset: done,
-            output: output, width: state.width, height: state.height)
+            variables: variables, openBlocks: blocks, output: output, width: state.width, height: state.height)
     }
 
     /// A component whose steps follow from sizes alone.

@@ -25,7 +25,7 @@ public struct Renderer: Sendable {
 
     /// Identifies what produced a derivative: the same source, canonical transformation and
     /// fingerprint always give the same derivative key.
-    public static var fingerprint: String { "derive-render/2;libvips/\(VipsRuntime.version)" }
+    public static var fingerprint: String { "derive-render/3;libvips/\(VipsRuntime.version)" }
 
     public func render(
         _ bytes: [UInt8], transformation: Transformation, format: ImageFormat
@@ -80,15 +80,27 @@ public struct Renderer: Sendable {
                 initialHeight: info.height)
         case .still(let page, let autorotate, let size, let smartCrop):
             let image = try Loader.still(
-                source, limits: limits, page: page, autorotate: autorotate, size: size.map { ($0.width, $0.height) },
-                crop: smartCrop)
-            // Decoding is sequential; anything beyond crops, pads and resizes reads pixels out of order.
-            let loaded = plan.isSequential ? image : try Self.decoding { () throws(VipsError) in try image.inMemory() }
-            canvas = Canvas(frames: [loaded], initialWidth: info.width, initialHeight: info.height)
+                source, limits: limits, page: page, autorotate: autorotate, size: size, crop: smartCrop)
+            canvas = Canvas(frames: [image], initialWidth: info.width, initialHeight: info.height)
         }
+        // Decoding is sequential, and so are crops, pads, resizes and per-pixel effects; the rest
+        // reads pixels out of order. The image is computed into memory just before the first such
+        // step (or the components planned later), so it is as small as it gets (after a resize,
+        // one band after e_grayscale) and nothing before it is computed twice.
+        let lazy = plan.load == .frames ? 0 : plan.steps.prefix { $0.isSequential }.count
         let start = canvas
-        canvas = try pipeline.run { () throws(VipsError) in try start.applying(plan.steps) }
-        canvas = try pipeline.run(plan.remaining, on: canvas, numberOffset: plan.remainingOffset)
+        canvas = try pipeline.run { () throws(VipsError) in try start.applying(Array(plan.steps.prefix(lazy))) }
+        if plan.load != .frames && !plan.isSequential {
+            let lazyCanvas = canvas
+            canvas = try Self.decoding { () throws(VipsError) in
+                try lazyCanvas.map { (frame) throws(VipsError) -> VImage in try frame.inMemory() }
+            }
+        }
+        let rest = canvas
+        canvas = try pipeline.run { () throws(VipsError) in try rest.applying(Array(plan.steps.dropFirst(lazy))) }
+        canvas.variables = plan.variables
+        canvas = try pipeline.run(
+            plan.remaining, on: canvas, numberOffset: plan.remainingOffset, blocks: plan.openBlocks)
         let result = canvas.first
         let frames = context.format.supportsAnimation ? canvas.frames.count : 1
         try pipeline.checkSize(width: result.width, height: result.height, frames: frames, source: info)

@@ -65,7 +65,11 @@ import Testing
         let info = try ImageInfo.probe(TestImages.bytes("photo_12mp.jpg"))
         let plan = try Planner().plan(
             try Transformation(parsing: "c_fill,w_300,h_200"), source: info, context: RenderContext(format: .jpeg))
-        #expect(plan.load == .still(page: nil, autorotate: true, size: .init(width: 356, height: 200), smartCrop: nil))
+        #expect(
+            plan.load
+                == .still(
+                    page: nil, autorotate: true, size: .init(width: 356, height: 200, uniform: .height), smartCrop: nil)
+        )
         #expect(plan.steps == [.crop(x: 28, y: 0, width: 300, height: 200)])
         #expect(plan.output == OutputOptions(format: .jpeg, quality: 80))
         #expect(!plan.isPartial && plan.width == 300 && plan.height == 200)

@@ -1,9 +1,11 @@
 import CVips
 
-/// Pixel effects on 8-bit sRGB images (alpha is left untouched).
+/// Pixel effects on 8-bit sRGB or grey images (alpha is left untouched). `e_grayscale` and
+/// `e_blackwhite` leave one grey band; effects that add colour make a grey image sRGB first.
 enum EffectExecutor {
     static func apply(_ effect: EffectOperation, to image: VImage) throws(VipsError) -> VImage {
-        try StepExecutor.colourBands(image) { (colour) throws(VipsError) -> VImage in
+        let input = effect.addsColour ? try StepExecutor.colour(image) : image
+        return try StepExecutor.colourBands(input) { (colour) throws(VipsError) -> VImage in
             try applyToColour(effect, colour)
         }
     }
@@ -16,10 +18,9 @@ enum EffectExecutor {
         try StepExecutor.cast(try call("linear", ["in": .image(image), "a": .doubles(a), "b": .doubles(b)]))
     }
 
-    /// Luminance, copied to three equal bands.
+    /// Luminance, one band (`b-w`).
     private static func gray(_ colour: VImage) throws(VipsError) -> VImage {
-        let mono = try call("colourspace", ["in": .image(colour), "space": .string("b-w")])
-        return try call("colourspace", ["in": .image(mono), "space": .string("srgb")])
+        colour.bands == 1 ? colour : try call("colourspace", ["in": .image(colour), "space": .string("b-w")])
     }
 
     private static func applyToColour(_ effect: EffectOperation, _ colour: VImage) throws(VipsError) -> VImage {
@@ -27,12 +28,10 @@ enum EffectExecutor {
         case .grayscale:
             return try gray(colour)
         case .blackWhite(let threshold):
-            let mono = try call("colourspace", ["in": .image(colour), "space": .string("b-w")])
             let binary = try call(
                 "relational_const",
-                ["in": .image(mono), "relational": .string("more"), "c": .doubles([threshold])])
-            let joined = try call("bandjoin", ["in": .images([binary, binary, binary])])
-            return try call("copy", ["in": .image(joined), "interpretation": .string("srgb")])
+                ["in": .image(try gray(colour)), "relational": .string("more"), "c": .doubles([threshold])])
+            return try call("copy", ["in": .image(binary), "interpretation": .string("b-w")])
         case .sepia(let level):
             let sepia: [Double] = [0.393, 0.769, 0.189, 0.349, 0.686, 0.168, 0.272, 0.534, 0.131]
             let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -172,5 +171,15 @@ extension VImage {
                 ])
         }
         return image
+    }
+}
+
+extension EffectOperation {
+    /// Whether the effect can turn a grey image into a coloured one.
+    var addsColour: Bool {
+        switch self {
+        case .sepia, .saturation, .hue, .colorize, .tint: true
+        default: false
+        }
     }
 }

@@ -35,12 +35,16 @@ enum Geometry {
         }
         switch request.mode {
         case .scale:
-            return resize(to: scaled(request, current), from: current)
+            // One side given: the other follows from one factor (both given: each side its own).
+            let axis: RenderStep.Axis? =
+                request.ignoreAspectRatio || (request.width != nil) == (request.height != nil)
+                ? nil : request.width != nil ? .width : .height
+            return resize(to: scaled(request, current), from: current, uniform: axis)
         case .fit, .limit, .mfit:
             let factor = fitFactor(request, current)
             if request.mode == .limit && factor >= 1 { return [] }
             if request.mode == .mfit && factor <= 1 { return [] }
-            return resize(to: size(current, factor), from: current)
+            return resize(to: size(current, factor), from: current, uniform: fitAxis(request, current))
         case .fill, .thumb, .auto, .lfill:
             guard let width = request.width, let height = request.height else { return [] }
             if request.mode == .lfill {
@@ -121,6 +125,13 @@ enum Geometry {
             request.height.map { Double($0) / Double(current.height) } ?? .infinity)
     }
 
+    /// The side whose ratio `fitFactor` took.
+    private static func fitAxis(_ request: SizeRequest, _ current: (width: Int, height: Int)) -> RenderStep.Axis {
+        let x = request.width.map { Double($0) / Double(current.width) } ?? .infinity
+        let y = request.height.map { Double($0) / Double(current.height) } ?? .infinity
+        return x <= y ? .width : .height
+    }
+
     private static func size(_ current: (width: Int, height: Int), _ factor: Double) -> (Int, Int) {
         (
             max(1, Checked.clamped(Double(current.width) * factor)),
@@ -128,8 +139,10 @@ enum Geometry {
         )
     }
 
-    private static func resize(to size: (Int, Int), from current: (width: Int, height: Int)) -> [RenderStep] {
-        size == current ? [] : [.resize(width: size.0, height: size.1)]
+    private static func resize(
+        to size: (Int, Int), from current: (width: Int, height: Int), uniform: RenderStep.Axis? = nil
+    ) -> [RenderStep] {
+        size == current ? [] : [.resize(width: size.0, height: size.1, uniform: uniform)]
     }
 
     private static func fill(
@@ -145,7 +158,9 @@ enum Geometry {
             width: max(box.0, Checked.clamped(Double(current.width) * factor)),
             height: max(box.1, Checked.clamped(Double(current.height) * factor))
         )
-        var steps = resize(to: covered, from: current)
+        let axis: RenderStep.Axis =
+            Double(box.0) / Double(current.width) >= Double(box.1) / Double(current.height) ? .width : .height
+        var steps = resize(to: covered, from: current, uniform: axis)
         if covered != box {
             let scale = Double(covered.width) / Double(current.width)
             let (x, y) = origin(
@@ -180,7 +195,7 @@ enum Geometry {
         if factor > 1 && !allowUp { factor = 1 }
         if factor < 1 && !allowDown { return [] }  // mpad leaves a larger original alone
         let fitted = size(current, factor)
-        var steps = resize(to: fitted, from: current)
+        var steps = resize(to: fitted, from: current, uniform: fitAxis(request, current))
         let box = (request.width ?? fitted.0, request.height ?? fitted.1)
         if box != fitted {
             let (x, y) = origin(of: fitted, in: box, gravity: request.gravity, x: nil, y: nil, defaultCenter: true)

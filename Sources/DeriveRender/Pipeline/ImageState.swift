@@ -43,5 +43,7 @@ public struct RGBA: Sendable, Hashable {
     public static let transparent = RGBA(0, 0, 0, 0)
 
     var rgb: [Double] { [red, green, blue] }
+    /// Red, green and blue are equal: it can be drawn on a grey image without making it colour.
+    var isGrey: Bool { red == green && green == blue }
     var rgba: [Double] { [red, green, blue, alpha] }
 }

@@ -8,10 +8,12 @@ struct Pipeline {
     var limits: RenderLimits
     var context: RenderContext
 
-    func run(_ components: [TransformComponent], on start: Canvas, numberOffset: Int = 0) throws(RenderError) -> Canvas
-    {
+    /// Runs `components` over `start`; `blocks` are `if_` blocks opened before them (true: taken).
+    func run(
+        _ components: [TransformComponent], on start: Canvas, numberOffset: Int = 0, blocks open: [Bool] = []
+    ) throws(RenderError) -> Canvas {
         var canvas = start
-        var blocks: [Bool] = []
+        var blocks = open
         var index = 0
         while index < components.count {
             let component = components[index]
@@ -188,7 +190,10 @@ struct Pipeline {
             of: (layer.width, layer.height), in: (state.width, state.height), gravity: gravity, x: x, y: y,
             defaultCenter: true, clamp: false)
         return try run { () throws(VipsError) in
-            try canvas.map { (frame) throws(VipsError) -> VImage in
+            // Layers bring colour (text, other images): a grey base becomes sRGB here.
+            let layer = try StepExecutor.colour(layer)
+            return try canvas.map { (grey) throws(VipsError) -> VImage in
+                let frame = try StepExecutor.colour(grey)
                 if underlay {
                     let placed = try StepExecutor.call(
                         "embed",

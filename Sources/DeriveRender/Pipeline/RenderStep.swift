@@ -3,8 +3,12 @@ import Foundation
 /// One small operation of a plan. Each knows the size it produces, so a plan can be checked
 /// without touching pixels.
 public indirect enum RenderStep: Sendable, Hashable {
-    /// Resize to exactly `width`×`height`. As the first step it shrinks on load.
-    case resize(width: Int, height: Int)
+    /// Resize to exactly `width`×`height`. As the first step it shrinks on load. With `uniform`,
+    /// the size is the image scaled by one factor, the one that maps that axis exactly (the other
+    /// side is that factor times its length, rounded): both axes are resampled by that factor, as
+    /// libvips' thumbnail does, rather than each by its own rounded ratio (which stretches the
+    /// image by up to half a pixel).
+    case resize(width: Int, height: Int, uniform: Axis? = nil)
     /// Cover `width`×`height` and crop to it, choosing the region with libvips' `interesting` strategy.
     case smartFill(width: Int, height: Int, interesting: String)
     /// Cut out the most interesting `width`×`height` region without scaling (libvips attention).
@@ -49,7 +53,8 @@ public indirect enum RenderStep: Sendable, Hashable {
     func apply(to state: ImageState) -> ImageState {
         var next = state
         switch self {
-        case .resize(let width, let height), .smartFill(let width, let height, _), .smartCrop(let width, let height),
+        case .resize(let width, let height, _), .smartFill(let width, let height, _),
+            .smartCrop(let width, let height),
             .crop(_, _, let width, let height):
             next.width = width
             next.height = height
@@ -76,6 +81,11 @@ public indirect enum RenderStep: Sendable, Hashable {
             break
         }
         return next
+    }
+
+    /// An image axis.
+    public enum Axis: Sendable, Hashable {
+        case width, height
     }
 
     /// The bounding box of a `width`×`height` image rotated by `degrees`.

@@ -1,14 +1,16 @@
 import CVips
 
-/// Runs plan steps with libvips operations. Every image entering here is 8-bit sRGB with an
-/// optional alpha band (the loader normalises), so steps only deal with 3 or 4 bands.
+/// Runs plan steps with libvips operations. Every image entering here is 8 bits per band: sRGB
+/// (3 bands, 4 with alpha) or grey (`b-w`: 1 band, 2 with alpha; a grey source, or after
+/// `e_grayscale`/`e_blackwhite`). A step that adds colour to a grey image converts it to sRGB first
+/// (``colourReady(_:for:)``), so grey stays one band only while the result really is grey.
 enum StepExecutor {
     static func apply(_ step: RenderStep, to image: VImage) throws(VipsError) -> VImage {
         switch step {
-        case .resize(let width, let height):
-            return try call(
-                "thumbnail_image",
-                ["in": .image(image), "width": .int(width), "height": .int(height), "size": .string("force")])
+        case .resize(let width, let height, let uniform):
+            var arguments = resizeArguments(width: width, height: height, uniform: uniform)
+            arguments["in"] = .image(image)
+            return try call("thumbnail_image", arguments).exactly(width: width, height: height)
         case .smartFill(let width, let height, let interesting):
             return try call(
                 "thumbnail_image",
@@ -23,7 +25,7 @@ enum StepExecutor {
         case .crop(let x, let y, let width, let height):
             return try extract(image, x: x, y: y, width: width, height: height)
         case .embed(let x, let y, let width, let height, let background):
-            let base = background.alpha < 255 ? try withAlpha(image) : image
+            let base = try colourReady(background.alpha < 255 ? try withAlpha(image) : image, for: background)
             return try call(
                 "embed",
                 [
@@ -34,7 +36,7 @@ enum StepExecutor {
             let angle = ["d0", "d90", "d180", "d270"][((turns % 4) + 4) % 4]
             return angle == "d0" ? image : try call("rot", ["in": .image(image), "angle": .string(angle)])
         case .rotate(let degrees, let background):
-            let base = background.alpha < 255 ? try withAlpha(image) : image
+            let base = try colourReady(background.alpha < 255 ? try withAlpha(image) : image, for: background)
             return try call(
                 "rotate",
                 ["in": .image(base), "angle": .double(degrees), "background": .doubles(fill(background, for: base))])
@@ -49,7 +51,7 @@ enum StepExecutor {
         case .ellipse:
             return try applyMask(Masks.ellipse(width: image.width, height: image.height), to: image)
         case .border(let width, let color):
-            let base = color.alpha < 255 ? try withAlpha(image) : image
+            let base = try colourReady(color.alpha < 255 ? try withAlpha(image) : image, for: color)
             return try call(
                 "embed",
                 [
@@ -60,10 +62,18 @@ enum StepExecutor {
         case .opacity(let factor):
             let base = try withAlpha(image)
             return try cast(
-                try call("linear", ["in": .image(base), "a": .doubles([1, 1, 1, factor]), "b": .doubles([0])]))
+                try call(
+                    "linear",
+                    [
+                        "in": .image(base), "a": .doubles(Array(repeating: 1, count: base.bands - 1) + [factor]),
+                        "b": .doubles([0]),
+                    ]))
         case .flatten(let color):
             guard image.hasAlpha else { return image }
-            return try call("flatten", ["in": .image(image), "background": .doubles(color.rgb)])
+            let base = try colourReady(image, for: color)
+            return try call(
+                "flatten",
+                ["in": .image(base), "background": .doubles(Array(fill(color, for: base).prefix(base.bands - 1)))])
         case .trim(let threshold):
             guard let box = try trimBox(image, threshold: threshold) else { return image }
             return try extract(image, x: box.x, y: box.y, width: box.width, height: box.height)
@@ -111,6 +121,18 @@ enum StepExecutor {
 
     // MARK: - Helpers shared by the executors
 
+    /// `thumbnail`'s size arguments for a resize to `width`×`height`. Uniform: only the exact side
+    /// is bounded (the other by libvips' largest coordinate), so thumbnail scales both axes by that
+    /// side's factor; otherwise `size=force` scales each axis by its own ratio.
+    static func resizeArguments(width: Int, height: Int, uniform: RenderStep.Axis?) -> [String: VipsValue] {
+        let unbounded = VipsValue.int(10_000_000)  // VIPS_MAX_COORD
+        switch uniform {
+        case .width?: return ["width": .int(width), "height": unbounded]
+        case .height?: return ["width": unbounded, "height": .int(height)]
+        case nil: return ["width": .int(width), "height": .int(height), "size": .string("force")]
+        }
+    }
+
     static func call(_ name: String, _ arguments: [String: VipsValue]) throws(VipsError) -> VImage {
         try VipsCall.call(name, arguments).image()
     }
@@ -134,9 +156,29 @@ enum StepExecutor {
         image.hasAlpha ? image : try call("bandjoin_const", ["in": .image(image), "c": .doubles([255])])
     }
 
-    /// A background vector with one value per band of `image`.
+    /// A background vector with one value per band of `image` (grey images take the red value:
+    /// ``colourReady(_:for:)`` made them sRGB unless the colour is a grey).
     static func fill(_ color: RGBA, for image: VImage) -> [Double] {
-        image.bands >= 4 ? color.rgba : color.rgb
+        switch image.bands {
+        case 1: [color.red]
+        case 2: [color.red, color.alpha]
+        case 3: color.rgb
+        default: color.rgba
+        }
+    }
+
+    /// Whether `image` is grey: one band, two with alpha.
+    static func isGrey(_ image: VImage) -> Bool { image.bands < 3 }
+
+    /// `image` in sRGB (3 bands, 4 with alpha): for steps that bring colour into a grey image.
+    static func colour(_ image: VImage) throws(VipsError) -> VImage {
+        guard isGrey(image) else { return image }
+        return try call("colourspace", ["in": .image(image), "space": .string("srgb")])
+    }
+
+    /// `image`, converted to sRGB when it is grey and `color` is not a grey.
+    static func colourReady(_ image: VImage, for color: RGBA) throws(VipsError) -> VImage {
+        color.isGrey ? image : try colour(image)
     }
 
     /// Splits off the alpha band, transforms the colour bands, and puts the alpha back.
