@@ -47,10 +47,28 @@ import Testing
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        do {
+            try await exercise(port: port, log: log)
+        } catch {
+            await Self.stop(process)
+            throw error
         }
+        await Self.stop(process)
+    }
+
+    /// Stops the server and waits for it on a dispatch thread: waiting must not block one of the
+    /// cooperative threads that every other test in this process shares.
+    static func stop(_ process: Process) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.terminate()
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
+    private func exercise(port: Int, log: URL) async throws {
         let base = "http://127.0.0.1:\(port)"
         var up = false
         for _ in 0..<100 where !up {
