@@ -588,8 +588,10 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
             raise SystemExit(f"derive upload failed ({p.returncode}): {p.stderr.strip()}")
     log_path = os.path.join(tmp, "derive.log")
     log = open(log_path, "w")
+    # Like nginx's `access_log off`: the access log's one write(2) per request is not what is compared.
+    server_env = dict(env, DERIVE_ACCESS_LOG="0")
     server = start([derive, "serve", "--data", data, "--host", "127.0.0.1", "--port", "0", "--gc-interval", "0"],
-                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=server_env)
     port = None
     deadline = time.time() + 30
     while port is None and time.time() < deadline:
@@ -722,7 +724,8 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
         f"{', '.join(f'{n} {miss_images[n]}' for n in jobs)} (each side, each concurrency) after {warmup} "
         "warm-up renders per job and side; medians of the rounds (min–max)",
         "nginx: worker_processes auto (= 2 workers), sendfile on, access_log off; derive serve: default render "
-        "threads (one per core), --gc-interval 0, data directory on disk; VIPS_CONCURRENCY=1 for pyvips",
+        "threads (one per core), --gc-interval 0, DERIVE_ACCESS_LOG=0, data directory on disk; VIPS_CONCURRENCY=1 "
+        "for pyvips",
         *machine_facts(derive),
         "load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f}".format(
             *load_start, *load_end),

@@ -2,6 +2,7 @@
 #define CVIPS_SHIM_H
 
 #include <vips/vips.h>
+#include <vips/vector.h>  /* vips_vector_set_enabled: liborc off (VipsRuntime.vectorEnabled) */
 #include <malloc.h>
 
 /* G_TYPE_* and a few libvips helpers are function-like macros or variadic functions,

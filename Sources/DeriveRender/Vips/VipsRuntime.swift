@@ -18,7 +18,20 @@ public enum VipsRuntime {
         vips_cache_set_max_files(0)
         vips_concurrency_set(1)
         vips_block_untrusted_set(1)
+        vips_vector_set_enabled(vectorEnabled ? 1 : 0)
         return .success(())
+    }()
+
+    /// liborc (libvips 8.14's run-time SIMD code generator) is off unless `DERIVE_VIPS_VECTOR=1`:
+    /// libvips compiles orc programs per image (reduce, convolution) and orc 0.4.33's code
+    /// allocator is not safe when two render threads compile at once. Concurrent uploads with
+    /// eager renders crashed `derive serve` with a SIGSEGV inside liborc (three runs of the API
+    /// benchmark, after 128–7,493 uploads). Without it the 12 MP fill and the PNG resize take the
+    /// same time and a sharpen chain about 5–15 % more (the compile cost orc saves per image is
+    /// about what its vector code gains); see BENCHMARKS.md.
+    static let vectorEnabled: Bool = {
+        ["1", "true", "yes", "on"].contains(
+            (ProcessInfo.processInfo.environment["DERIVE_VIPS_VECTOR"] ?? "").lowercased())
     }()
 
     /// `vips_init` loads every module in libvips' module directory (on Debian: PDF via poppler,
