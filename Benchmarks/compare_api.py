@@ -153,6 +153,13 @@ def server_env() -> dict:
     return env
 
 
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 class Server:
     def __init__(self, derive: str, data: str, log_path: str):
         self.log_path = log_path
@@ -463,6 +470,17 @@ def run(args, derive: str, tmp: str, load_start, started_at: float) -> int:
     status, headers, again = http_get(server.port, hit_path)
     if status != 200 or headers.get("x-derive-cache") != "hit" or again != first:
         raise SystemExit(f"second GET {hit_path}: {status} X-Derive-Cache={headers.get('x-derive-cache')}")
+    # The cost of one Admin listing page (the load pool's other half), sequential, server CPU from /proc.
+    listing = {}
+    for max_results in (10, 100):
+        n = 10 if args.quick else 40
+        cloudinary.api.resources(max_results=max_results)
+        ticks0, t0 = cpu_ticks(server.proc.pid), time.perf_counter()
+        for _ in range(n):
+            page = cloudinary.api.resources(max_results=max_results)
+        listing[max_results] = ((time.perf_counter() - t0) * 1000 / n,
+                                (cpu_ticks(server.proc.pid) - ticks0) * 1000 / os.sysconf("SC_CLK_TCK") / n,
+                                len(page.get("resources", [])))
     load_images = make_images(os.path.join(tmp, "load"), 200 if not args.quick else 20, 20_000_000)
     pool = LoadPool(args.load_threads, load_images)
     urls = {"hit": f"http://127.0.0.1:{server.port}{hit_path}", "health": f"http://127.0.0.1:{server.port}/health"}
@@ -641,6 +659,11 @@ def run(args, derive: str, tmp: str, load_start, started_at: float) -> int:
               f"{med([a['list'] for a in api_rates]):.0f} listings/s while wrk ran, "
               f"{sum(a['error_count'] for a in api_rates)} failed calls in all (listed below).")
     md.extend(f"- wrk reported errors: {e}" for e in wrk_errors)
+    md.append("")
+    md.append("One Admin listing page (`api.resources(max_results=N)`, sequential, on the upload server's catalog "
+              f"of about {3 * args.uploads} originals): " + "; ".join(
+                  f"N={n}: {w:.1f} ms wall, {c:.1f} ms server CPU per call ({k} resources)"
+                  for n, (w, c, k) in listing.items()) + ".")
     if FAILURES:
         md.append("")
         md.append(f"Failures ({len(FAILURES)}; first 10):")
