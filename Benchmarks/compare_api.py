@@ -183,7 +183,8 @@ class Server:
         configure(self.port)
 
     def tail(self) -> str:
-        return open(self.log_path).read()[-2000:]
+        self.log.flush()
+        return open(self.log_path).read()[-3000:]
 
     def stop(self):
         stop(self.proc)
@@ -522,7 +523,9 @@ def run(args, derive: str, tmp: str, load_start, started_at: float) -> int:
     seconds, failed = sdk_upload_all([(p, f"s/{i}") for i, p in enumerate(seed_images)], 4, eager=EAGER)
     seed_seconds = time.perf_counter() - t0
     if failed:
-        raise SystemExit(f"seeding: {failed} uploads failed; first: {FAILURES[0]}")
+        alive = "still running" if server.proc.poll() is None else f"exited with status {server.proc.returncode}"
+        raise SystemExit(f"seeding: {failed} uploads failed; first: {FAILURES[0]}; last: {FAILURES[-1]}; "
+                         f"derive serve {alive}; its log ends:\n{server.tail()}")
     seeded_originals = args.delete_originals
     seeded_derived = 2 * args.delete_originals
     # check the seed through the Admin API (one resource) before stopping
