@@ -220,8 +220,9 @@ def sdk_error(what: str, error: Exception) -> str:
     return text
 
 
-def sdk_upload_all(items: list[tuple[str, str]], threads: int, eager=None) -> tuple[float, int]:
-    """Uploads (path, public_id) pairs; returns (seconds, failures)."""
+def sdk_upload_all(items: list[tuple[str, str]], threads: int, eager=None, failed_items=None) -> tuple[float, int]:
+    """Uploads (path, public_id) pairs; returns (seconds, failures). With failed_items (a list), the failed
+    pairs and their errors go there instead of into FAILURES."""
     import cloudinary.uploader
 
     options = {"eager": eager} if eager else {}
@@ -237,7 +238,10 @@ def sdk_upload_all(items: list[tuple[str, str]], threads: int, eager=None) -> tu
                 raise RuntimeError(f"answer has {len(r.get('eager') or [])} eager derivatives: {r.get('eager')}")
             return True
         except Exception as error:  # noqa: BLE001 - reported
-            sdk_error(f"upload {path} public_id={public_id}", error)
+            if failed_items is not None:
+                failed_items.append((item, f"{type(error).__name__}: {error}"))
+            else:
+                sdk_error(f"upload {path} public_id={public_id}", error)
             return False
 
     start_t = time.perf_counter()
@@ -431,6 +435,19 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def crash_summary(log_path: str) -> str:
+    """The crash line and the crashed thread's first frames from a Swift runtime backtrace."""
+    text = open(log_path, errors="replace").read()
+    lines = text.splitlines()
+    found = [ln.strip() for ln in lines if ln.startswith("*** ")]
+    for i, ln in enumerate(lines):
+        if ln.rstrip().endswith("crashed:"):
+            frames = list(itertools.takewhile(lambda x: not x.startswith("Thread "), lines[i + 1:i + 8]))
+            found.append(ln.strip() + " " + " | ".join(x.strip() for x in frames if x.strip()))
+            break
+    return "; ".join(found) or text[-500:]
+
+
 def log(started_at: float, text: str) -> None:
     print(f"[{time.time() - started_at:5.0f} s] {text}", file=sys.stderr, flush=True)
 
@@ -518,17 +535,42 @@ def run(args, derive: str, tmp: str, load_start, started_at: float) -> int:
     # ---- 2. bulk delete: seed, copy per measurement
     seed_data = os.path.join(tmp, "seed-data")
     seed_images = make_images(os.path.join(tmp, "seed-images"), args.delete_originals, 1_000_000)
-    server = Server(derive, seed_data, os.path.join(tmp, "seed.log"))
-    t0 = time.perf_counter()
-    seconds, failed = sdk_upload_all([(p, f"s/{i}") for i, p in enumerate(seed_images)], 4, eager=EAGER)
-    seed_seconds = time.perf_counter() - t0
-    if failed:
-        alive = "still running" if server.proc.poll() is None else f"exited with status {server.proc.returncode}"
-        raise SystemExit(f"seeding: {failed} uploads failed; first: {FAILURES[0]}; last: {FAILURES[-1]}; "
-                         f"derive serve {alive}; its log ends:\n{server.tail()}")
+    # If derive serve dies while seeding (it did: SIGSEGV in liborc, see BENCHMARKS.md), the crash is
+    # recorded under Failures with the crashed thread's frames, the server is started again on the same
+    # data and the uploads that failed are sent again (at most 5 starts). Nothing else is retried.
+    remaining = [(p, f"s/{i}") for i, p in enumerate(seed_images)]
+    seed_seconds = 0.0
+    for attempt in range(5):
+        server = Server(derive, seed_data, os.path.join(tmp, f"seed-{attempt}.log"))
+        failed_items: list = []
+        seconds, failed = sdk_upload_all(remaining, 4, eager=EAGER, failed_items=failed_items)
+        seed_seconds += seconds
+        if not failed:
+            break
+        if server.proc.poll() is None:
+            raise SystemExit(f"seeding: {failed} uploads failed with derive serve running; first: "
+                             f"{failed_items[0]}; last: {failed_items[-1]}")
+        server.proc.wait()
+        crash = crash_summary(server.log_path)
+        FAILURES.append(f"seeding (SDK upload with eager, 4 threads): derive serve died with status "
+                        f"{server.proc.returncode} after {len(remaining) - failed} of {len(remaining)} uploads "
+                        f"of this attempt; first failed request: POST /v1_1/{CLOUD}/image/upload "
+                        f"public_id={failed_items[0][0][1]} eager=c_scale,w_20|c_scale,w_30 -> "
+                        f"{failed_items[0][1]}; server log: {crash}")
+        log(started_at, f"seeding: derive serve died ({crash}); starting it again for {failed} uploads")
+        server.stop()
+        remaining = [item for item, _ in failed_items]
+    else:
+        raise SystemExit("seeding: derive serve died 5 times")
+    usage = cloudinary.api.usage()
     seeded_originals = args.delete_originals
     seeded_derived = 2 * args.delete_originals
     # check the seed through the Admin API (one resource) before stopping
+    if (usage.get("resources"), usage.get("derived_resources")) != (seeded_originals, seeded_derived):
+        FAILURES.append(f"seeding: usage reports {usage.get('resources')} originals and "
+                        f"{usage.get('derived_resources')} derived resources, expected {seeded_originals} and "
+                        f"{seeded_derived}")
+        seeded_originals, seeded_derived = usage.get("resources"), usage.get("derived_resources")
     derived = cloudinary.api.resource("s/0").get("derived", [])
     if len(derived) != 2:
         raise SystemExit(f"seed: resource s/0 has {len(derived)} derivatives, expected 2: {derived}")
