@@ -24,7 +24,7 @@ Set-up (all in one temporary directory, removed at the end, also on Ctrl-C and e
     cname="127.0.0.1:PORT", secure=False)`. The data directories are in the temp dir (/tmp, on disk on
     this machine; TMPDIR moves it), so every upload and delete pays real fsyncs.
 
-Measured:
+Measured (in the order 1, 3, 2: part 3 runs on the server of part 1, which then holds about 3,000 originals):
   1. Upload throughput, images/s. The N images are split into --upload-slices slices (5 of 200); each
      slice is uploaded by each of three contenders, in an order that rotates from slice to slice, so each
      contender uploads every image exactly once (under its own public id prefix) and machine noise hits
