@@ -482,6 +482,11 @@ class Server:
     def start(self, timeout: float = 60.0, backtrace: bool = False):
         env = dict(self.env)
         env.setdefault("SWIFT_BACKTRACE", self.BACKTRACE if backtrace else self.QUIET)
+        # The delivery cache grows by design until its bounds (64 MiB of images, 20,000 URLs by
+        # default); a small cache fills within the warm-up, so what the memory check sees after it
+        # is a leak, not the cache filling (one CI run's median rose 44 MiB while the cache filled).
+        env.setdefault("DERIVE_DELIVERY_CACHE_MB", "4")
+        env.setdefault("DERIVE_DELIVERY_CACHE_URLS", "500")
         self.backtrace = backtrace
         self.port = free_port()
         cmd = [self.binary, "serve", "--data", str(self.data), "--host", "127.0.0.1", "--port", str(self.port)]
