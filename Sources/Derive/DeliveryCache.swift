@@ -143,11 +143,6 @@ final class DeliveryCache: Sendable {
         guard blob.readableBytes <= configuration.maxBlobSize, configuration.maxBlobBytes > 0 else { return }
         blobs.withLock { $0.insert(blob, for: hash, cost: max(1, blob.readableBytes)) }
     }
-
-    /// Forgets every URL answer (stored images' bytes stay: they cannot change).
-    func clearURLs() {
-        urls.withLock { state in state.reset(to: state.generation) }
-    }
 }
 
 /// A bounded map with O(1) eviction: two segments, each holding up to half the capacity (counted

@@ -1,3 +1,4 @@
+import Derive
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -22,7 +23,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
             + Double(elapsed.components.attoseconds) / 1e15
         var line =
             "{\"time\":\"\(Self.timestamp())\",\"id\":\"\(context.id)\",\"method\":\"\(request.method.rawValue)\""
-        line += ",\"path\":" + Self.quoted(String(request.uri.path.prefix(2_000)))
+        line += ",\"path\":" + JSONText.quoted(String(request.uri.path.prefix(2_000)))
         line += ",\"status\":\(response.status.code)"
         if let length = response.headers[.contentLength] { line += ",\"bytes\":\(Int(length) ?? 0)" }
         line += ",\"ms\":\((milliseconds * 1_000).rounded() / 1_000)"
@@ -45,20 +46,5 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):"
             + "\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped (paths are hostile).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -41,7 +41,7 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         if path.hasPrefix(cloudPrefix) { return .delivery }
         if path.hasPrefix("/v1_1/") {
             let parts = path.split(separator: "/")
-            let upload = parts.count == 4 && ["image", "auto", "video", "raw"].contains(String(parts[2]))
+            let upload = parts.count == 4 && APIRoutes.resourceTypes.contains(String(parts[2]))
             return upload ? .uploadAPI : .adminAPI
         }
         switch path {

@@ -136,13 +136,24 @@ struct JSONObjectWriter {
 }
 
 /// ISO-8601 UTC times (`2024-06-25T09:25:44Z`) without a shared formatter.
-enum ISOTime {
-    static func string(_ date: Date) -> String {
+public enum ISOTime {
+    public static func string(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+}
+
+/// JSON text helpers for other modules (the server's API answers and access log).
+public enum JSONText {
+    /// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
+    public static func quoted(_ value: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count + 2)
+        JSONObjectWriter.appendQuoted(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import Derive
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -23,10 +24,6 @@ struct APIParameters: Sendable {
     private(set) var files: [String: File] = [:]
 
     init() {}
-
-    init(_ pairs: [(String, String)]) {
-        for (key, value) in pairs { add(key, value) }
-    }
 
     // MARK: - Reading
 
@@ -251,20 +248,16 @@ enum JSONValue: Decodable, Sendable {
         }
     }
 
-    private static func quoted(_ text: String) -> String {
-        (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
-    }
-
     private var json: String {
         switch self {
         case .null: "null"
         case .bool(let value): value ? "true" : "false"
         case .number(_, let text): text
-        case .string(let value): Self.quoted(value)
+        case .string(let value): JSONText.quoted(value)
         case .array(let values): "[" + values.map(\.json).joined(separator: ",") + "]"
         case .object(let members):
             "{"
-                + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.json }
+                + members.sorted { $0.key < $1.key }.map { JSONText.quoted($0.key) + ":" + $0.value.json }
                 .joined(separator: ",") + "}"
         }
     }
