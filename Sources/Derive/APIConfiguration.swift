@@ -24,6 +24,8 @@ public struct APIConfiguration: Sendable {
     public var adminRateWindow = 3_600
     /// Upload and explicit requests whose `timestamp` is further than this from now are refused.
     public var timestampTolerance = 3_600
+    /// Remote URLs an upload may fetch.
+    public var remote = RemoteSourcePolicy()
 
     public init() {}
 
@@ -45,11 +47,12 @@ public struct APIConfiguration: Sendable {
         if let window = environment["DERIVE_ADMIN_RATE_WINDOW_SECONDS"].flatMap(Int.init), window > 0 {
             adminRateWindow = window
         }
+        remote.apply(environment: environment)
     }
 
     var summary: String {
         let masked = keys.map { "\($0.key):****\($0.readOnly ? ":read-only" : "")" }.joined(separator: ",")
-        return "api-keys=[\(masked)] admin-rate-limit=\(adminRateLimit)/\(adminRateWindow)s"
+        return "api-keys=[\(masked)] admin-rate-limit=\(adminRateLimit)/\(adminRateWindow)s \(remote.summary)"
     }
 }
 

@@ -72,8 +72,9 @@ extension Derive {
         try await storing { try await self.catalog.derivativeCount(usingNamed: name) }
     }
 
-    /// Parses transformation text, expanding `t_` names from the catalog.
-    func parseTransformation(_ text: String) async throws(DeriveError) -> Transformation {
+    /// Parses transformation text, expanding `t_` names from the catalog (a 400-style error for
+    /// bad text or an unknown name).
+    public func parseTransformation(_ text: String) async throws(DeriveError) -> Transformation {
         let named = try await namedDefinitions(in: text)
         do { return try Transformation(parsing: text, named: { named[$0] }) } catch {
             throw .invalidTransformation(error)

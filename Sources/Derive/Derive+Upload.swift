@@ -17,6 +17,12 @@ public struct UploadOptions: Sendable, Hashable {
     public var invalidate: Bool
     /// A URL that receives this upload's notification (Cloudinary's `notification_url`).
     public var notificationURL: String?
+    /// Convert the original to this format before storing it (Cloudinary's `format`). With
+    /// `allowedFormats`, only an image in a format outside that list is converted.
+    public var format: ImageFormat?
+    /// The formats an original may have (Cloudinary's `allowed_formats`); nil allows every one.
+    /// An image in another format is refused, or converted when `format` is set.
+    public var allowedFormats: Set<ImageFormat>?
 
     public init(
         publicID: String? = nil, type: String = "upload", overwrite: Bool = true, tags: [String] = [],
@@ -48,18 +54,7 @@ extension Derive {
         }
         let id = try options.publicID.map(PublicID.validate) ?? PublicID.random()
         let tags = try Self.validateTags(options.tags)
-        let info = try await onPool { () throws(RenderError) in try ImageInfo.probe(bytes) }
-        guard info.pixelCount <= configuration.limits.maxInputPixels else {
-            throw .render(
-                .tooManyPixels(width: info.width, height: info.height, limit: configuration.limits.maxInputPixels))
-        }
-        // A header can be fine over a broken body (a truncated file): decode it all once, through
-        // shrink-on-load, so an original that can never render is refused now, not on every request.
-        let renderer = self.renderer
-        let format = info.format
-        _ = try await onPool { () throws(RenderError) in
-            try renderer.render(bytes, transformation: Self.uploadCheck, format: format == .gif ? .gif : .png)
-        }
+        let (bytes, info) = try await checked(bytes, options: options)
         let hash = ContentHash.sha256Hex(bytes)
         let key = ResourceKey(type: options.type, publicID: id)
         let record = ResourceRecord(
@@ -98,6 +93,44 @@ extension Derive {
         await reclaim(released)
         return UploadResult(
             resource: outcome.stored, overwritten: outcome.replaced != nil, existing: outcome.keptExisting)
+    }
+
+    /// The bytes to store and their header: the upload's own, or converted as `options` asks. Either
+    /// way the whole image was decoded once, so an original that can never render is refused now.
+    private func checked(_ bytes: [UInt8], options: UploadOptions) async throws(DeriveError) -> ([UInt8], ImageInfo) {
+        let info = try await onPool { () throws(RenderError) in try ImageInfo.probe(bytes) }
+        guard info.pixelCount <= configuration.limits.maxInputPixels else {
+            throw .render(
+                .tooManyPixels(width: info.width, height: info.height, limit: configuration.limits.maxInputPixels))
+        }
+        let renderer = self.renderer
+        if let target = try Self.conversion(of: info.format, options: options) {
+            let converted = try await onPool { () throws(RenderError) in
+                try renderer.render(bytes, transformation: .empty, format: target).bytes
+            }
+            return (converted, try await onPool { () throws(RenderError) in try ImageInfo.probe(converted) })
+        }
+        // A header can be fine over a broken body (a truncated file): decode it all, through
+        // shrink-on-load.
+        let format = info.format
+        _ = try await onPool { () throws(RenderError) in
+            try renderer.render(bytes, transformation: Self.uploadCheck, format: format == .gif ? .gif : .png)
+        }
+        return (bytes, info)
+    }
+
+    /// The format an upload is converted to, nil to keep it as it is; throws when its format is not
+    /// allowed and no conversion was asked for.
+    static func conversion(of format: ImageFormat, options: UploadOptions) throws(DeriveError) -> ImageFormat? {
+        if let allowed = options.allowedFormats, !allowed.contains(format) {
+            guard let target = options.format else {
+                let list = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+                throw .invalidArgument("Image format \(format.rawValue) not allowed (allowed: \(list))")
+            }
+            return target
+        }
+        guard let target = options.format, target != format else { return nil }
+        return target
     }
 
     /// What an upload renders to prove the image decodes: small, so shrink-on-load does most of it.

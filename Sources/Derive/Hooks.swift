@@ -60,7 +60,7 @@ extension LifecycleHook {
 public struct ChangeContext: Sendable, Hashable {
     /// Why the change happened.
     public enum Operation: String, Sendable, Hashable {
-        case upload, destroy, deleteResources = "delete_resources", deleteDerived = "delete_derived"
+        case upload, destroy, deleteResources = "delete_resources", deleteDerived = "delete_derived", eager
         case render, namedTransformation = "named_transformation", tags
     }
 
@@ -142,6 +142,7 @@ final class HookRegistry: Sendable {
                 case .derivedDeleted(let resource, let derivatives):
                     await hook.didDeleteDerived(derivatives, of: resource)
                 case .tagsChanged(let resource, let previous): await hook.didChangeTags(resource, previous: previous)
+                case .eagerCompleted: break
                 }
             }
         }

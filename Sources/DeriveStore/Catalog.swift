@@ -105,6 +105,10 @@ public protocol Catalog: Sendable {
         recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?
 
+    /// Records `changes` that touched no row (e.g. background eager renders finishing): their
+    /// events are appended in one transaction.
+    func recordChanges(_ changes: [LifecycleChange], recorder: @escaping ChangeRecorder) async throws(StoreError)
+
     /// Deletes a named transformation and every derivative using it, in one transaction.
     func deleteNamedTransformation(_ name: String, recorder: @escaping ChangeRecorder)
         async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?

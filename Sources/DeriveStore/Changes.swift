@@ -16,12 +16,15 @@ public enum LifecycleChange: Sendable, Hashable {
     case derivedDeleted(ResourceRecord, derivatives: [DerivativeRecord])
     /// The tags of an original changed (`resource.tags` are the new ones).
     case tagsChanged(ResourceRecord, previous: [String])
+    /// Derivatives asked for in the background (`eager_async`) are ready: `derivatives` were
+    /// rendered (or already existed) for the request named `batchID`.
+    case eagerCompleted(ResourceRecord, derivatives: [DerivativeRecord], batchID: String)
 
     /// The original the change is about.
     public var resource: ResourceRecord {
         switch self {
         case .uploaded(let r), .overwritten(let r, _, _), .deleted(let r, _), .derivedCreated(_, let r),
-            .derivedDeleted(let r, _), .tagsChanged(let r, _):
+            .derivedDeleted(let r, _), .tagsChanged(let r, _), .eagerCompleted(let r, _, _):
             r
         }
     }
@@ -31,7 +34,7 @@ public enum LifecycleChange: Sendable, Hashable {
         switch self {
         case .overwritten(_, _, let removed): removed
         case .deleted(_, let derivatives), .derivedDeleted(_, let derivatives): derivatives
-        case .uploaded, .derivedCreated, .tagsChanged: []
+        case .uploaded, .derivedCreated, .tagsChanged, .eagerCompleted: []
         }
     }
 }

@@ -5,6 +5,12 @@ import Synchronization
 /// Recording changes: the recorder turns a transaction's changes into events, which are appended
 /// to the log in that same transaction.
 extension SQLiteCatalog {
+    public func recordChanges(_ changes: [LifecycleChange], recorder: @escaping ChangeRecorder)
+        async throws(StoreError)
+    {
+        try await write(keepsDeliveries: true) { db in try Self.record(db, changes, recorder) }
+    }
+
     /// Hands committed changes to the recorder and appends its events, in the current transaction.
     static func record(_ db: Database, _ changes: [LifecycleChange], _ recorder: @escaping ChangeRecorder) throws {
         guard !changes.isEmpty else { return }

@@ -151,6 +151,13 @@ struct EventLogHook: LifecycleHook {
                     notificationURL: notify))
         case .tagsChanged:
             break
+        case .eagerCompleted(let resource, let derivatives, let batchID):
+            let payload = derivedPayload(
+                .eager, resource, derivatives, timestamp: context.timestamp, arrayName: "eager", batchID: batchID)
+            events.append(
+                EventDraft(
+                    kind: EventKind.eager.rawValue, key: resource.key, version: resource.version,
+                    payload: payload, notificationURL: notify))
         }
     }
 
@@ -193,18 +200,20 @@ struct EventLogHook: LifecycleHook {
     }
 
     private func derivedPayload(
-        _ kind: EventKind, _ r: ResourceRecord, _ derivatives: [DerivativeRecord], timestamp: String
+        _ kind: EventKind, _ r: ResourceRecord, _ derivatives: [DerivativeRecord], timestamp: String,
+        arrayName: String = "derived", batchID: String? = nil
     ) -> String {
         var json = JSONObjectWriter()
         json.field("notification_type", kind.rawValue)
         json.field("timestamp", timestamp)
+        json.field("batch_id", batchID)
         json.field("resource_type", r.key.resourceType)
         json.field("type", r.key.type)
         json.field("asset_id", r.assetID)
         json.field("public_id", r.key.publicID)
         json.field("version", r.version)
         let parts = urls.parts(r.key, version: r.version)
-        json.beginArray("derived")
+        json.beginArray(arrayName)
         for d in derivatives {
             json.objectElement { item in
                 item.field("id", d.id)
@@ -241,7 +250,7 @@ struct InvalidationHook: LifecycleHook {
             (resource, reason, original, derivatives) = (deleted, "delete", true, removed)
         case .derivedDeleted(let owner, let removed):
             (resource, reason, original, derivatives) = (owner, "derived_deleted", false, removed)
-        case .uploaded, .derivedCreated, .tagsChanged:
+        case .uploaded, .derivedCreated, .tagsChanged, .eagerCompleted:
             return
         }
         guard original || !derivatives.isEmpty else { return }

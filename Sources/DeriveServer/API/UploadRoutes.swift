@@ -1,4 +1,5 @@
 import Derive
+import DeriveRender
 import DeriveStore
 import DeriveTransform
 import Foundation
@@ -50,7 +51,7 @@ struct UploadRoutes: Sendable {
     private func upload(_ p: APIParameters, caller: APIConfiguration.KeyPair, json: APIRepresentation)
         async throws -> Response
     {
-        let (bytes, filename) = try fileBytes(p)
+        let (bytes, filename) = try await fileBytes(p)
         var options = UploadOptions(
             publicID: try publicID(p, filename: filename), type: p.string("type") ?? "upload",
             overwrite: try p.bool("overwrite") ?? true, tags: p.commaList("tags"),
@@ -59,6 +60,9 @@ struct UploadRoutes: Sendable {
             throw APIError.badRequest("type must be upload, private or authenticated")
         }
         options.tags = options.tags.map { $0.trimmingCharacters(in: .whitespaces) }
+        options.format = try format(p.string("format"), parameter: "format")
+        let allowed = try p.commaList("allowed_formats").compactMap { try format($0, parameter: "allowed_formats") }
+        if !allowed.isEmpty { options.allowedFormats = Set(allowed) }
         let result = try await derive.upload(bytes, options: options)
         var body = json.resource(result.resource)
         body["signature"] = .string(
@@ -73,8 +77,16 @@ struct UploadRoutes: Sendable {
         return apiResponse(body)
     }
 
-    /// The image: a multipart file part, a data URI, or (refused here) a remote URL.
-    private func fileBytes(_ p: APIParameters) throws -> ([UInt8], String?) {
+    private func format(_ name: String?, parameter: String) throws(APIError) -> ImageFormat? {
+        guard let name, !name.isEmpty else { return nil }
+        guard let format = ImageFormat(name: name.trimmingCharacters(in: .whitespaces)) else {
+            throw .badRequest("\(parameter): \(name.prefix(20)) is not an image format Derive writes")
+        }
+        return format
+    }
+
+    /// The image: a multipart file part, a data URI, or a remote URL on the allow-list.
+    private func fileBytes(_ p: APIParameters) async throws -> ([UInt8], String?) {
         if let file = p.file("file") {
             guard !file.bytes.isEmpty else { throw APIError.badRequest("the uploaded file is empty") }
             return (file.bytes, file.filename)
@@ -88,10 +100,16 @@ struct UploadRoutes: Sendable {
             else { throw APIError.badRequest("file is not a base64 data URI") }
             return ([UInt8](data), nil)
         }
-        if text.hasPrefix("http:") || text.hasPrefix("https:") || text.hasPrefix("ftp:") || text.hasPrefix("s3:")
-            || text.hasPrefix("gs:")
-        {
-            throw APIError.badRequest("Remote files are not fetched: upload the bytes (no remote host is allowed)")
+        let scheme = text.prefix(8).lowercased()
+        if scheme.hasPrefix("http:") || scheme.hasPrefix("https:") {
+            let fetched = try await RemoteFetcher(
+                policy: derive.configuration.api.remote, maxBytes: derive.configuration.maxUploadBytes
+            ).fetch(text)
+            guard !fetched.bytes.isEmpty else { throw APIError.badRequest("the remote file is empty") }
+            return fetched
+        }
+        if scheme.hasPrefix("ftp:") || scheme.hasPrefix("s3:") || scheme.hasPrefix("gs:") {
+            throw APIError.badRequest("Remote files are fetched over http and https only")
         }
         throw APIError.badRequest("file must be a file part, a data URI or a URL")
     }
@@ -126,36 +144,43 @@ struct UploadRoutes: Sendable {
 
     // MARK: - eager and explicit
 
-    /// `eager=c_fill,w_100|w_50/png`: each rendered now (stored like any derivative) and reported.
+    /// `eager=c_fill,w_100|w_50/png`: each rendered now (stored like any derivative) and reported;
+    /// with `eager_async`, rendered in the background, reported as `processing` with a `batch_id`,
+    /// and announced to `eager_notification_url` (an `eager` event) when done.
     private func renderEager(_ p: APIParameters, resource: ResourceRecord, json: APIRepresentation)
         async throws -> [JSONValue]
     {
         guard let list = p.string("eager") else { return [] }
-        var entries: [JSONValue] = []
-        for item in list.split(separator: "|").map(String.init).filter({ !$0.isEmpty }).prefix(20) {
-            var transformation = item
-            var format = resource.format
-            if let slash = item.lastIndex(of: "/"),
-                !item[item.index(after: slash)...].contains(where: { $0 == "_" || $0 == "," })
-            {
-                format = String(item[item.index(after: slash)...])
-                transformation = String(item[..<slash])
+        let requests = EagerRequest.list(list)
+        if try p.bool("eager_async") == true {
+            // Parse now, so that a bad transformation is a 400 and not a silent background failure.
+            for request in requests { _ = try await derive.parseTransformation(request.transformation) }
+            let batchID = UUID().uuidString.lowercased()
+            derive.renderEagerInBackground(
+                requests, of: resource, batchID: batchID, notificationURL: p.string("eager_notification_url"))
+            return requests.map { request in
+                let url = json.url(
+                    resource.key, version: resource.version, transformation: request.transformation,
+                    format: request.format ?? resource.format)
+                return .object([
+                    "status": .string("processing"), "batch_id": .string(batchID),
+                    "transformation": .string(request.transformation), "url": .string(url),
+                    "secure_url": .string(APIRepresentation.secure(url)),
+                ])
             }
-            let rendered = try await derive.render(
-                publicID: resource.key.publicID, transformation: transformation, format: format, type: resource.key.type
-            )
-            let canonical = rendered.derivative?.transformation ?? transformation
+        }
+        let results = try await derive.renderEager(requests, of: resource)
+        return zip(requests, results).map { request, rendered in
+            let canonical = rendered.derivative?.transformation ?? request.transformation
             let url = json.url(
                 resource.key, version: resource.version, transformation: canonical, format: rendered.format.rawValue)
-            entries.append(
-                .object([
-                    "transformation": .string(canonical), "width": .int(rendered.derivative?.width ?? 0),
-                    "height": .int(rendered.derivative?.height ?? 0), "bytes": .int(rendered.derivative?.bytes ?? 0),
-                    "format": .string(rendered.format.rawValue), "url": .string(url),
-                    "secure_url": .string(APIRepresentation.secure(url)),
-                ]))
+            return .object([
+                "transformation": .string(canonical), "width": .int(rendered.derivative?.width ?? 0),
+                "height": .int(rendered.derivative?.height ?? 0), "bytes": .int(rendered.derivative?.bytes ?? 0),
+                "format": .string(rendered.format.rawValue), "url": .string(url),
+                "secure_url": .string(APIRepresentation.secure(url)),
+            ])
         }
-        return entries
     }
 
     private func explicit(_ p: APIParameters, caller: APIConfiguration.KeyPair, json: APIRepresentation)
