@@ -122,7 +122,8 @@ extension Derive {
     /// The format an upload is converted to, nil to keep it as it is; throws when its format is not
     /// allowed and no conversion was asked for.
     static func conversion(of format: ImageFormat, options: UploadOptions) throws(DeriveError) -> ImageFormat? {
-        if let allowed = options.allowedFormats, !allowed.contains(format) {
+        if let allowed = options.allowedFormats {
+            if allowed.contains(format) { return nil }
             guard let target = options.format else {
                 let list = allowed.map(\.rawValue).sorted().joined(separator: ", ")
                 throw .invalidArgument("Image format \(format.rawValue) not allowed (allowed: \(list))")
