@@ -23,6 +23,8 @@ public struct UploadOptions: Sendable, Hashable {
     /// The formats an original may have (Cloudinary's `allowed_formats`); nil allows every one.
     /// An image in another format is refused, or converted when `format` is set.
     public var allowedFormats: Set<ImageFormat>?
+    /// Contextual metadata (Cloudinary's `context`). On overwrite, empty keeps the existing one.
+    public var context: [String: String] = [:]
 
     public init(
         publicID: String? = nil, type: String = "upload", overwrite: Bool = true, tags: [String] = [],
@@ -54,12 +56,14 @@ extension Derive {
         }
         let id = try options.publicID.map(PublicID.validate) ?? PublicID.random()
         let tags = try Self.validateTags(options.tags)
+        let contextPairs = try Self.validateContext(options.context)
         let (bytes, info) = try await checked(bytes, options: options)
         let hash = ContentHash.sha256Hex(bytes)
         let key = ResourceKey(type: options.type, publicID: id)
         let record = ResourceRecord(
             key: key, version: Int(Date().timeIntervalSince1970), blob: hash, format: info.format.rawValue,
-            width: info.width, height: info.height, bytes: bytes.count, createdAt: Date(), tags: tags)
+            width: info.width, height: info.height, bytes: bytes.count, createdAt: Date(), tags: tags,
+            context: contextPairs)
         let existing = try await storing { try await self.catalog.resource(key) }
         if let existing, !options.overwrite {
             return UploadResult(resource: existing, overwritten: false, existing: true)

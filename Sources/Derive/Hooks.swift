@@ -39,6 +39,8 @@ public protocol LifecycleHook: Sendable {
     func didCreateDerived(_ derivative: DerivativeRecord) async
     func didDeleteDerived(_ derivatives: [DerivativeRecord], of resource: ResourceRecord) async
     func didChangeTags(_ resource: ResourceRecord, previous: [String]) async
+    /// `resource` is `previous` under a new public id or type; `removed` derivatives are gone.
+    func didRename(_ resource: ResourceRecord, previous: ResourceRecord, removed: [DerivativeRecord]) async
 }
 
 extension LifecycleHook {
@@ -52,6 +54,7 @@ extension LifecycleHook {
     public func didOverwrite(_ resource: ResourceRecord, previous: ResourceRecord, removed: [DerivativeRecord]) async {}
     public func didDelete(_ resource: ResourceRecord, derivatives: [DerivativeRecord]) async {}
     public func didCreateDerived(_ derivative: DerivativeRecord) async {}
+    public func didRename(_ resource: ResourceRecord, previous: ResourceRecord, removed: [DerivativeRecord]) async {}
     public func didDeleteDerived(_ derivatives: [DerivativeRecord], of resource: ResourceRecord) async {}
     public func didChangeTags(_ resource: ResourceRecord, previous: [String]) async {}
 }
@@ -60,7 +63,7 @@ extension LifecycleHook {
 public struct ChangeContext: Sendable, Hashable {
     /// Why the change happened.
     public enum Operation: String, Sendable, Hashable {
-        case upload, destroy, deleteResources = "delete_resources", deleteDerived = "delete_derived", eager
+        case upload, destroy, deleteResources = "delete_resources", deleteDerived = "delete_derived", eager, rename
         case render, namedTransformation = "named_transformation", tags
     }
 
@@ -142,6 +145,8 @@ final class HookRegistry: Sendable {
                 case .derivedDeleted(let resource, let derivatives):
                     await hook.didDeleteDerived(derivatives, of: resource)
                 case .tagsChanged(let resource, let previous): await hook.didChangeTags(resource, previous: previous)
+                case .renamed(let resource, let previous, let removed):
+                    await hook.didRename(resource, previous: previous, removed: removed)
                 case .eagerCompleted: break
                 }
             }

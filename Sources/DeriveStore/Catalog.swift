@@ -105,6 +105,15 @@ public protocol Catalog: Sendable {
         recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> (record: NamedTransformationRecord, deleted: [ResourceDeletion])?
 
+    /// Gives an original a new key (and type) in one transaction; its derivatives are deleted. An
+    /// existing original at `to` is deleted first with `overwrite`, else `conflict`.
+    func renameResource(_ from: ResourceKey, to: ResourceKey, overwrite: Bool, recorder: @escaping ChangeRecorder)
+        async throws(StoreError) -> RenameOutcome
+
+    /// Changes the contextual metadata of the originals among `keys`; returns the keys found.
+    func updateContext(_ command: ContextCommand, context: [String: String], keys: [ResourceKey])
+        async throws(StoreError) -> [ResourceKey]
+
     /// Records `changes` that touched no row (e.g. background eager renders finishing): their
     /// events are appended in one transaction.
     func recordChanges(_ changes: [LifecycleChange], recorder: @escaping ChangeRecorder) async throws(StoreError)

@@ -16,6 +16,9 @@ public enum LifecycleChange: Sendable, Hashable {
     case derivedDeleted(ResourceRecord, derivatives: [DerivativeRecord])
     /// The tags of an original changed (`resource.tags` are the new ones).
     case tagsChanged(ResourceRecord, previous: [String])
+    /// An original got a new public id or type (`previous` is it before); `removed` are its
+    /// derivatives, deleted because their URLs named the old id.
+    case renamed(ResourceRecord, previous: ResourceRecord, removed: [DerivativeRecord])
     /// Derivatives asked for in the background (`eager_async`) are ready: `derivatives` were
     /// rendered (or already existed) for the request named `batchID`.
     case eagerCompleted(ResourceRecord, derivatives: [DerivativeRecord], batchID: String)
@@ -24,7 +27,7 @@ public enum LifecycleChange: Sendable, Hashable {
     public var resource: ResourceRecord {
         switch self {
         case .uploaded(let r), .overwritten(let r, _, _), .deleted(let r, _), .derivedCreated(_, let r),
-            .derivedDeleted(let r, _), .tagsChanged(let r, _), .eagerCompleted(let r, _, _):
+            .derivedDeleted(let r, _), .tagsChanged(let r, _), .eagerCompleted(let r, _, _), .renamed(let r, _, _):
             r
         }
     }
@@ -32,7 +35,7 @@ public enum LifecycleChange: Sendable, Hashable {
     /// Derivatives the change removed (cascaded or explicit).
     public var removedDerivatives: [DerivativeRecord] {
         switch self {
-        case .overwritten(_, _, let removed): removed
+        case .overwritten(_, _, let removed), .renamed(_, _, let removed): removed
         case .deleted(_, let derivatives), .derivedDeleted(_, let derivatives): derivatives
         case .uploaded, .derivedCreated, .tagsChanged, .eagerCompleted: []
         }

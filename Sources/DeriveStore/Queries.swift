@@ -93,6 +93,28 @@ public struct DerivedFilter: Sendable, Hashable {
 }
 
 /// What a delete did to one original.
+/// What a rename did: the original under its new key, the original it replaced (with
+/// `overwrite`), and its derivatives, deleted because their keys named the old id.
+public struct RenameOutcome: Sendable, Hashable {
+    public var resource: ResourceRecord
+    public var replaced: ResourceDeletion?
+    public var removed: [DerivativeRecord]
+
+    public init(resource: ResourceRecord, replaced: ResourceDeletion?, removed: [DerivativeRecord]) {
+        self.resource = resource
+        self.replaced = replaced
+        self.removed = removed
+    }
+}
+
+/// How `context` changes an original's contextual metadata.
+public enum ContextCommand: String, Sendable, Hashable {
+    /// Set the given keys (others stay).
+    case add
+    /// Remove every key.
+    case removeAll = "remove_all"
+}
+
 public struct ResourceDeletion: Sendable, Hashable {
     public var key: ResourceKey
     /// The original as it was; nil when it did not exist.

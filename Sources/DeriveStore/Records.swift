@@ -29,10 +29,12 @@ public struct ResourceRecord: Sendable, Hashable, Codable {
     public var createdAt: Date
     /// Tags, sorted and without duplicates.
     public var tags: [String]
+    /// Cloudinary's contextual metadata (`context.custom`): key-value pairs.
+    public var context: [String: String]
 
     public init(
         key: ResourceKey, version: Int, blob: String, format: String, width: Int, height: Int, bytes: Int,
-        createdAt: Date, tags: [String] = []
+        createdAt: Date, tags: [String] = [], context: [String: String] = [:]
     ) {
         self.key = key
         self.version = version
@@ -43,6 +45,20 @@ public struct ResourceRecord: Sendable, Hashable, Codable {
         self.bytes = bytes
         self.createdAt = createdAt
         self.tags = Self.normalizedTags(tags)
+        self.context = context
+    }
+
+    /// `context` as stored: a JSON object with sorted keys, nil when empty.
+    public static func contextText(_ context: [String: String]) -> String? {
+        guard !context.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(context)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func context(fromText text: String?) -> [String: String] {
+        guard let text, !text.isEmpty else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
 
     /// The ETag Cloudinary reports for an original: the content hash's first 32 hex digits.

@@ -81,6 +81,7 @@ public final class SQLiteCatalog: Catalog {
             } else {
                 try Self.setTags(db, resourceID: id, record.tags)
             }
+            if record.context.isEmpty { stored.context = existing.context }
             var byOwner: [Int64: [DerivativeRecord]] = [:]
             try Self.deleteDerivatives(
                 db, where: "resource_id = ?", arguments: [id], keys: [id: record.key], into: &byOwner)
@@ -88,12 +89,12 @@ public final class SQLiteCatalog: Catalog {
             try db.execute(
                 sql: """
                     UPDATE resources SET version = ?, blob = ?, blob_key = ?, format = ?, width = ?, height = ?,
-                        bytes = ?, created_at = ?
+                        bytes = ?, created_at = ?, context = ?
                     WHERE id = ?
                     """,
                 arguments: [
                     stored.version, stored.blob, lookupKey(stored.blob), stored.format, stored.width, stored.height,
-                    stored.bytes, stored.createdAt.timeIntervalSince1970, id,
+                    stored.bytes, stored.createdAt.timeIntervalSince1970, ResourceRecord.contextText(stored.context), id,
                 ])
             if stored.blob != existing.blob {
                 try Self.insertResourceLookup(db, blob: stored.blob, id: id)

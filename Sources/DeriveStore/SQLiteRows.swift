@@ -9,7 +9,8 @@ extension SQLiteCatalog {
     /// The columns of ``resourceSelect`` (`resources r`), the order ``resourceRecord(from:)`` reads.
     static let resourceColumns = """
         r.id, r.resource_type, r.type, r.public_id, r.version, r.blob, r.format, r.width, r.height, r.bytes,
-        r.created_at, (SELECT group_concat(t.tag, char(31)) FROM resource_tags t WHERE t.resource_id = r.id) AS tags
+        r.created_at, (SELECT group_concat(t.tag, char(31)) FROM resource_tags t WHERE t.resource_id = r.id) AS tags,
+        r.context
         """
 
     static let derivativeColumns =
@@ -24,6 +25,7 @@ extension SQLiteCatalog {
             createdAt: Date(timeIntervalSince1970: row[10]))
         let tags: String? = row[11]
         if let tags, !tags.isEmpty { record.tags = tags.split(separator: "\u{1F}").map(String.init).sorted() }
+        record.context = ResourceRecord.context(fromText: row[12])
         return record
     }
 
@@ -35,6 +37,8 @@ extension SQLiteCatalog {
             bytes: row.int(9), createdAt: Date(timeIntervalSince1970: row.double(10)))
         let tags = row.string(11)
         if !tags.isEmpty { record.tags = tags.split(separator: "\u{1F}").map(String.init).sorted() }
+        let context = row.string(12)
+        if !context.isEmpty { record.context = ResourceRecord.context(fromText: context) }
         return record
     }
 
@@ -51,13 +55,13 @@ extension SQLiteCatalog {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO resources (resource_type, type, public_id, version, blob, blob_key, format, width, height,
-                    bytes, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    bytes, created_at, context)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try insert.execute(arguments: [
             record.key.resourceType, record.key.type, record.key.publicID, record.version, record.blob,
             lookupKey(record.blob), record.format, record.width, record.height, record.bytes,
-            record.createdAt.timeIntervalSince1970,
+            record.createdAt.timeIntervalSince1970, ResourceRecord.contextText(record.context),
         ])
         let id = db.lastInsertedRowID
         try insertResourceLookup(db, blob: record.blob, id: id)

@@ -241,6 +241,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-delivery-generation") { db in
             try db.execute(sql: "INSERT INTO catalog_counters VALUES ('delivery_generation', 0)")
         }
+        // Contextual metadata (Cloudinary's `context`): a JSON object, NULL when there is none.
+        migrator.registerMigration("v7-resource-context") { db in
+            try db.execute(sql: "ALTER TABLE resources ADD COLUMN context TEXT")
+        }
         return migrator
     }
 }

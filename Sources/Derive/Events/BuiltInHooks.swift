@@ -151,6 +151,22 @@ struct EventLogHook: LifecycleHook {
                     notificationURL: notify))
         case .tagsChanged:
             break
+        case .renamed(let resource, let previous, let removed):
+            var json = JSONObjectWriter()
+            json.field("notification_type", "rename")
+            json.field("timestamp", context.timestamp)
+            json.field("resource_type", resource.key.resourceType)
+            json.field("from_type", previous.key.type)
+            json.field("to_type", resource.key.type)
+            json.field("from_public_id", previous.key.publicID)
+            json.field("to_public_id", resource.key.publicID)
+            json.field("asset_id", resource.assetID)
+            json.field("version", resource.version)
+            json.field("derived_deleted", removed.count)
+            events.append(
+                EventDraft(
+                    kind: EventKind.rename.rawValue, key: resource.key, version: resource.version,
+                    payload: json.finish(), notificationURL: notify))
         case .eagerCompleted(let resource, let derivatives, let batchID):
             let payload = derivedPayload(
                 .eager, resource, derivatives, timestamp: context.timestamp, arrayName: "eager", batchID: batchID)
@@ -250,6 +266,8 @@ struct InvalidationHook: LifecycleHook {
             (resource, reason, original, derivatives) = (deleted, "delete", true, removed)
         case .derivedDeleted(let owner, let removed):
             (resource, reason, original, derivatives) = (owner, "derived_deleted", false, removed)
+        case .renamed(_, let previous, let removed):
+            (resource, reason, original, derivatives) = (previous, "rename", true, removed)
         case .uploaded, .derivedCreated, .tagsChanged, .eagerCompleted:
             return
         }

@@ -22,6 +22,8 @@ public struct EventKind: RawRepresentable, Sendable, Hashable, Codable, Expressi
     public static let derivedDeleted: EventKind = "derived.deleted"
     /// URLs that went stale and should be purged from caches (CDNs): see `DeriveEvent.urls`.
     public static let invalidate: EventKind = "invalidate"
+    /// An original got a new public id (its old URLs are named by an `invalidate` event).
+    public static let rename: EventKind = "rename"
     /// Background (`eager_async`) derivatives are ready; sent to the `eager_notification_url`.
     public static let eager: EventKind = "eager"
 

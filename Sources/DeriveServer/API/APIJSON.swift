@@ -53,10 +53,10 @@ struct APIRepresentation: Sendable {
         url.hasPrefix("http://") ? "https://" + url.dropFirst("http://".count) : url
     }
 
-    /// The fields every listing and detail shows.
+    /// The fields every listing and detail shows (`context` only when there is some).
     func resource(_ r: ResourceRecord) -> [String: JSONValue] {
         let url = url(r.key, version: r.version, format: r.format)
-        return [
+        var fields: [String: JSONValue] = [
             "asset_id": .string(r.assetID), "public_id": .string(r.key.publicID), "format": .string(r.format),
             "version": .int(r.version), "version_id": .string(r.versionID),
             "resource_type": .string(r.key.resourceType), "type": .string(r.key.type),
@@ -66,6 +66,8 @@ struct APIRepresentation: Sendable {
             "access_mode": .string("public"), "tags": .strings(r.tags), "etag": .string(r.etag),
             "placeholder": .bool(false), "pages": .int(1), "url": .string(url), "secure_url": .string(Self.secure(url)),
         ]
+        if !r.context.isEmpty { fields["context"] = .object(["custom": .object(r.context.mapValues { .string($0) })]) }
+        return fields
     }
 
     func derivative(_ d: DerivativeRecord) -> [String: JSONValue] {

@@ -158,10 +158,12 @@ struct AdminRoutes: Sendable {
         return apiResponse(body)
     }
 
-    /// A listing entry: tags only when asked for (`tags=true`), as Cloudinary does.
+    /// A listing entry: tags and context only when asked for (`tags=true`, `context=true`), as
+    /// Cloudinary does.
     private func listed(_ r: ResourceRecord, _ p: APIParameters, _ json: APIRepresentation) -> [String: JSONValue] {
         var entry = json.resource(r)
         if (try? p.bool("tags")) != true { entry["tags"] = nil }
+        if (try? p.bool("context")) != true { entry["context"] = nil }
         return entry
     }
 

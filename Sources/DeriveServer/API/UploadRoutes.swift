@@ -41,6 +41,12 @@ struct UploadRoutes: Sendable {
         case "tags":
             _ = try auth.uploadCaller(parameters, excludingNotificationParameters: true)
             return try await tags(parameters)
+        case "context":
+            _ = try auth.uploadCaller(parameters, excludingNotificationParameters: true)
+            return try await context(parameters)
+        case "rename":
+            _ = try auth.uploadCaller(parameters)
+            return try await rename(parameters, json: json)
         default:
             throw APIError.notFound("Derive does not implement the Upload API action \"\(action.prefix(40))\"")
         }
@@ -60,6 +66,7 @@ struct UploadRoutes: Sendable {
             throw APIError.badRequest("type must be upload, private or authenticated")
         }
         options.tags = options.tags.map { $0.trimmingCharacters(in: .whitespaces) }
+        options.context = try Self.context(p.string("context"))
         options.format = try format(p.string("format"), parameter: "format")
         let allowed = try p.commaList("allowed_formats").compactMap { try format($0, parameter: "allowed_formats") }
         if !allowed.isEmpty { options.allowedFormats = Set(allowed) }
@@ -199,6 +206,11 @@ struct UploadRoutes: Sendable {
             try await derive.updateTags(.replace, tags: tags, publicIDs: [publicID], type: type)
             resource.tags = ResourceRecord.normalizedTags(tags)
         }
+        let context = try Self.context(p.string("context"))
+        if !context.isEmpty {
+            try await derive.updateContext(.add, context: context, publicIDs: [publicID], type: type)
+            resource.context.merge(context) { _, new in new }
+        }
         var body = json.resource(resource)
         body["signature"] = .string(
             Signatures.responseSignature(publicID: publicID, version: resource.version, secret: caller.secret))
@@ -224,5 +236,74 @@ struct UploadRoutes: Sendable {
         let tags = p.commaList("tag")
         _ = try await derive.updateTags(command, tags: tags, publicIDs: ids, type: p.string("type") ?? "upload")
         return apiResponse(["public_ids": .strings(ids)])
+    }
+
+    // MARK: - rename and context
+
+    private func rename(_ p: APIParameters, json: APIRepresentation) async throws -> Response {
+        guard let from = p.string("from_public_id"), let to = p.string("to_public_id") else {
+            throw APIError.badRequest("Missing required parameter - from_public_id and to_public_id")
+        }
+        let outcome: RenameOutcome
+        do {
+            outcome = try await derive.rename(
+                publicID: from, to: to, type: p.string("type") ?? "upload", toType: p.string("to_type"),
+                overwrite: try p.bool("overwrite") ?? false, invalidate: try p.bool("invalidate") ?? false,
+                notificationURL: p.string("notification_url"))
+        } catch DeriveError.notFound {
+            throw APIError.notFound("Resource not found - \(from.prefix(200))")
+        }
+        return apiResponse(json.resource(outcome.resource))
+    }
+
+    private func context(_ p: APIParameters) async throws -> Response {
+        let ids = p.list("public_ids")
+        guard !ids.isEmpty else { throw APIError.badRequest("Missing required parameter - public_ids") }
+        let command: ContextCommand
+        switch p.string("command") ?? "" {
+        case "add": command = .add
+        case "remove_all": command = .removeAll
+        default: throw APIError.badRequest("command must be add or remove_all")
+        }
+        let found = try await derive.updateContext(
+            command, context: try Self.context(p.string("context")), publicIDs: ids, type: p.string("type") ?? "upload")
+        return apiResponse(["public_ids": .strings(found)])
+    }
+
+    /// Cloudinary's context text: `k=v|k2=v2`, with `\=` and `\|` escaping those characters in values.
+    static func context(_ text: String?) throws(APIError) -> [String: String] {
+        guard let text, !text.isEmpty else { return [:] }
+        var pairs: [String: String] = [:]
+        var key = ""
+        var value = ""
+        var inValue = false
+        var escaped = false
+        func finish() throws(APIError) {
+            let name = key.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else {
+                if inValue || !value.isEmpty { throw .badRequest("context has a value without a key") }
+                return
+            }
+            pairs[name] = value
+        }
+        for character in text {
+            if escaped {
+                if inValue { value.append(character) } else { key.append(character) }
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "|" {
+                try finish()
+                (key, value, inValue) = ("", "", false)
+            } else if character == "=" && !inValue {
+                inValue = true
+            } else if inValue {
+                value.append(character)
+            } else {
+                key.append(character)
+            }
+        }
+        try finish()
+        return pairs
     }
 }
