@@ -58,7 +58,10 @@ extension Derive {
         let tags = try Self.validateTags(options.tags)
         let contextPairs = try Self.validateContext(options.context)
         let (bytes, info) = try await checked(bytes, options: options)
-        let hash = ContentHash.sha256Hex(bytes)
+        // Hashed on the render threads: a large original's SHA-256 takes milliseconds, which on the
+        // cooperative pool would hold up other requests.
+        let stored = bytes
+        let hash = try await onPool { () throws(RenderError) in ContentHash.sha256Hex(stored) }
         let key = ResourceKey(type: options.type, publicID: id)
         let record = ResourceRecord(
             key: key, version: Int(Date().timeIntervalSince1970), blob: hash, format: info.format.rawValue,

@@ -43,6 +43,10 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func put(_ bytes: [UInt8]) async throws(StoreError) -> String {
+        try await BlockingIO.run { () throws(StoreError) in try putNow(bytes) }
+    }
+
+    private func putNow(_ bytes: [UInt8]) throws(StoreError) -> String {
         let hash = ContentHash.sha256Hex(bytes)
         let final = path(of: hash)
         if FileManager.default.fileExists(atPath: final) {
@@ -70,8 +74,11 @@ public struct FileBlobStore: BlobStore {
 
     public func get(_ hash: String) async throws(StoreError) -> [UInt8] {
         guard ContentHash.isValid(hash) else { throw .invalidHash(hash) }
-        guard let data = FileManager.default.contents(atPath: path(of: hash)) else { throw .blobNotFound(hash) }
-        return [UInt8](data)
+        let file = path(of: hash)
+        return try await BlockingIO.run { () throws(StoreError) in
+            guard let data = FileManager.default.contents(atPath: file) else { throw .blobNotFound(hash) }
+            return [UInt8](data)
+        }
     }
 
     public func contains(_ hash: String) async throws(StoreError) -> Bool {
@@ -120,6 +127,28 @@ public struct FileBlobStore: BlobStore {
     public func reclaim(
         _ hashes: [String], unlessReferenced referenced: @Sendable ([String]) async throws(StoreError) -> Set<String>
     ) async throws(StoreError) -> [String] {
+        let moved = try await BlockingIO.run { () throws(StoreError) in try quarantine(hashes) }
+        guard !moved.isEmpty else { return [] }
+        let stillReferenced: Set<String>
+        do {
+            stillReferenced = try await referenced(moved.map(\.hash))
+        } catch {
+            try restoreAll(moved)
+            throw error
+        }
+        return try await BlockingIO.run { () throws(StoreError) in
+            var removed: [String] = []
+            for entry in moved where !stillReferenced.contains(entry.hash) {
+                unlink(entry.trash)
+                removed.append(entry.hash)
+            }
+            try restoreAll(moved.filter { stillReferenced.contains($0.hash) })
+            return removed
+        }
+    }
+
+    /// Moves each blob to `trash/` (the first step of reclaiming it).
+    private func quarantine(_ hashes: [String]) throws(StoreError) -> [(hash: String, trash: String)] {
         var moved: [(hash: String, trash: String)] = []
         for hash in Set(hashes) where ContentHash.isValid(hash) {
             let trash = base + "trash/\(hash).\(UUID().uuidString)"
@@ -131,25 +160,14 @@ public struct FileBlobStore: BlobStore {
                 throw .io("quarantine \(hash): \(reason)")
             }
         }
-        guard !moved.isEmpty else { return [] }
-        let stillReferenced: Set<String>
-        do {
-            stillReferenced = try await referenced(moved.map(\.hash))
-        } catch {
-            try restoreAll(moved)
-            throw error
-        }
-        var removed: [String] = []
-        for entry in moved where !stillReferenced.contains(entry.hash) {
-            unlink(entry.trash)
-            removed.append(entry.hash)
-        }
-        try restoreAll(moved.filter { stillReferenced.contains($0.hash) })
-        return removed
+        return moved
     }
 
     public func ensure(_ hash: String, bytes: [UInt8]) async throws(StoreError) {
-        if access(path(of: hash), F_OK) != 0 { _ = try await put(bytes) }
+        let file = path(of: hash)
+        try await BlockingIO.run { () throws(StoreError) in
+            if access(file, F_OK) != 0 { _ = try putNow(bytes) }
+        }
     }
 
     public func recover(

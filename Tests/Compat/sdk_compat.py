@@ -90,6 +90,14 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.end_headers()
 
+    def do_GET(self):  # noqa: N802 — the origin of remote-URL uploads
+        body = (IMAGES / "photo_coffee.png").read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -198,6 +206,8 @@ def run_main(server: Server, receiver_url: str, big: int, tiny: str) -> None:
           any(n.get("notification_type") == "delete" for n in verified),
           f"{len(Receiver.received)} received, {len(verified)} verified")
 
+    run_metadata(receiver_url)
+
     try:
         cloudinary.api.resource("missing/one")
         check("api.resource of a missing id raises NotFound", False, "no exception")
@@ -239,6 +249,44 @@ def run_main(server: Server, receiver_url: str, big: int, tiny: str) -> None:
     print(f"     ({big} SDK uploads in {uploaded:.1f} s)")
 
 
+def run_metadata(receiver_url: str) -> None:
+    """rename, context, a remote URL upload and eager_async, through the SDK."""
+    origin = receiver_url.rsplit("/", 1)[0] + "/coffee.png"
+    r = cloudinary.uploader.upload(origin, public_id="remote/one", context={"alt": "a|b", "k": "v"})
+    check("upload of a remote URL on the allow-list", r.get("public_id") == "remote/one" and r.get("width", 0) > 0, str(r))
+    check("upload keeps context (escaped |)", (r.get("context") or {}).get("custom") == {"alt": "a|b", "k": "v"},
+          str(r.get("context")))
+    renamed = cloudinary.uploader.rename("remote/one", "remote/two", invalidate=True)
+    check("uploader.rename", renamed.get("public_id") == "remote/two", str(renamed))
+    status, _, _ = fetch(cloudinary.utils.cloudinary_url("remote/two", width=40, crop="scale", format="png")[0])
+    check("the renamed id delivers", status == 200, str(status))
+    try:
+        cloudinary.uploader.rename("remote/one", "remote/three")
+        check("rename of a missing id raises NotFound", False, "no exception")
+    except cloudinary.exceptions.Error as error:
+        check("rename of a missing id raises NotFound",
+              isinstance(error, cloudinary.exceptions.NotFound) or "Resource not found" in str(error), repr(error))
+    added = cloudinary.uploader.add_context({"caption": "hello"}, ["remote/two"])
+    check("uploader.add_context", added.get("public_ids") == ["remote/two"], str(added))
+    details = cloudinary.api.resource("remote/two")
+    check("api.resource shows the context", (details.get("context") or {}).get("custom", {}).get("caption") == "hello",
+          str(details.get("context")))
+    cloudinary.uploader.remove_all_context(["remote/two"])
+    check("uploader.remove_all_context", "context" not in cloudinary.api.resource("remote/two"))
+    before = len(Receiver.received)
+    r = cloudinary.uploader.upload(str(IMAGES / "photo_coffee.png"), public_id="later", eager=[{"width": 30, "crop": "scale"}],
+                                   eager_async=True, eager_notification_url=receiver_url)
+    check("eager_async answers processing", [e.get("status") for e in r.get("eager", [])] == ["processing"], str(r))
+    deadline = time.time() + 30
+    eager_notes: list[dict] = []
+    while time.time() < deadline and not eager_notes:
+        eager_notes = [json.loads(body) for body, _ in list(Receiver.received)[before:]
+                       if json.loads(body).get("notification_type") == "eager"]
+        time.sleep(0.2)
+    check("eager_notification_url receives the eager notification",
+          bool(eager_notes) and eager_notes[0].get("public_id") == "later", str(eager_notes))
+
+
 def run_quota(server: Server) -> None:
     server.configure()
     for _ in range(3):
@@ -265,7 +313,8 @@ def main() -> int:
         subprocess.run([args.bin, "render", str(IMAGES / "photo_coffee.png"), "-t", "c_fill,w_8,h_8", "-o", tiny],
                        check=True, capture_output=True)
         hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
-        main_server = Server(args.bin, root, "main", {"DERIVE_WEBHOOK_URL": hook})
+        main_server = Server(args.bin, root, "main", {
+            "DERIVE_WEBHOOK_URL": hook, "DERIVE_REMOTE_HOSTS": "127.0.0.1", "DERIVE_REMOTE_ALLOW_PRIVATE": "1"})
         servers.append(main_server)
         run_main(main_server, hook, args.big, tiny)
         quota = Server(args.bin, root, "quota", {"DERIVE_ADMIN_RATE_LIMIT": "3"})
