@@ -38,17 +38,26 @@ public struct DeliveryCacheConfiguration: Sendable {
 ///
 /// Exact: every answer is tagged with the catalog's delivery generation read *before* the answer
 /// was computed, and is used only while the generation is unchanged. The catalog advances the
-/// generation in the same transaction as every upload, overwrite, delete and named-transformation
-/// change, by any process sharing it (``Catalog/deliveryGeneration()``), so an answer computed
-/// from a state that a committed change has since replaced is never given again. A change clears
-/// the URL answers (the cheap, always-correct reaction); stored images' bytes stay, because they
-/// are content-addressed: a hash always names the same bytes.
+/// generation in the same transaction as every overwrite, delete, rename, tag and
+/// named-transformation change, by any process sharing it (``Catalog/deliveryGeneration()``), so an
+/// answer computed from a state that a committed change has since replaced is never given again. A
+/// change clears the URL answers (the cheap, always-correct reaction); stored images' bytes stay,
+/// because they are content-addressed: a hash always names the same bytes. An upload of a new id
+/// advances only the creations counter: it can change only an answer given because an original
+/// was missing (a `d_` default image), and only such answers remember that counter.
 final class DeliveryCache: Sendable {
     /// A stored image's delivery answer.
     struct Answer: Sendable {
         var result: RenderResult
         var cacheControl: String
         var etag: String
+        /// The creations counter the answer was computed at, when it depends on an original being
+        /// missing (a default image); nil when no new upload can change it.
+        var creations: Int64?
+
+        func holds(at generation: DeliveryGeneration) -> Bool {
+            creations == nil || creations == generation.creations
+        }
     }
 
     /// A URL: its parsed request (format negotiation and client hints still pick the variant)
@@ -100,13 +109,14 @@ final class DeliveryCache: Sendable {
 
     var cachesURLs: Bool { configuration.maxURLs > 0 }
 
-    /// The remembered entry for `path`, if it was computed at `generation`.
-    func entry(for path: String, generation: Int64) -> URLEntry? {
+    /// The remembered entry for `path`, if it was computed at `generation` (its answers still have
+    /// to hold, ``Answer/holds(at:)``).
+    func entry(for path: String, generation: DeliveryGeneration) -> URLEntry? {
         urls.withLock { state in
-            if generation != state.generation {
+            if generation.changes != state.generation {
                 // Newer: everything remembered is from an older catalog. Older: this request read
                 // the generation before a change that another request has already seen.
-                if generation > state.generation { state.reset(to: generation) }
+                if generation.changes > state.generation { state.reset(to: generation.changes) }
                 return nil
             }
             return state.urls.value(for: path)
@@ -116,12 +126,12 @@ final class DeliveryCache: Sendable {
     /// Remembers `answer` for `path` and `variant`, computed from the catalog as of `generation`.
     func remember(
         _ answer: Answer, variant: String, fixed: Bool, request: DeliveryRequest, source: ImageFormat, path: String,
-        generation: Int64
+        generation: DeliveryGeneration
     ) {
         guard cachesURLs else { return }
         urls.withLock { state in
-            if generation > state.generation { state.reset(to: generation) }
-            guard generation == state.generation else { return }
+            if generation.changes > state.generation { state.reset(to: generation.changes) }
+            guard generation.changes == state.generation else { return }
             var entry =
                 state.urls.value(for: path)
                 ?? URLEntry(request: request, source: source, fixedVariant: fixed ? variant : nil, answers: [:])

@@ -60,7 +60,7 @@ extension Derive {
         let generation = deliveryCache.cachesURLs ? currentDeliveryGeneration() : nil
         if let generation, let entry = deliveryCache.entry(for: path, generation: generation),
             let variant = try? entry.fixedVariant ?? deliveryVariant(entry.request, source: entry.source, hints: hints),
-            let answer = entry.answers[variant]
+            let answer = entry.answers[variant], answer.holds(at: generation)
         {
             if let ifNoneMatch, Self.matches(ifNoneMatch, etag: answer.etag) {
                 deliveryCache.countAnswered()
@@ -110,7 +110,7 @@ extension Derive {
     }
 
     /// The catalog's delivery generation, or nil (nothing is cached) when it cannot say.
-    private func currentDeliveryGeneration() -> Int64? {
+    private func currentDeliveryGeneration() -> DeliveryGeneration? {
         do {
             return try catalog.deliveryGeneration()
         } catch {
@@ -121,7 +121,7 @@ extension Derive {
 
     private func remember(
         _ result: RenderResult, cacheControl: String, request: DeliveryRequest, hints: ClientHints, path: String,
-        at generation: Int64
+        at generation: DeliveryGeneration
     ) {
         guard let resource = result.resource, let source = ImageFormat(name: resource.format),
             let variant = try? deliveryVariant(request, source: source, hints: hints),
@@ -132,7 +132,9 @@ extension Derive {
         stored.hit = true
         let fixed = !unhinted.usesAccept && !unhinted.usesDPR && !unhinted.usesWidth
         deliveryCache.remember(
-            DeliveryCache.Answer(result: stored, cacheControl: cacheControl, etag: result.etag), variant: variant,
+            DeliveryCache.Answer(
+                result: stored, cacheControl: cacheControl, etag: result.etag,
+                creations: result.isDefaultImage ? generation.creations : nil), variant: variant,
             fixed: fixed, request: request, source: source, path: path, generation: generation)
     }
 

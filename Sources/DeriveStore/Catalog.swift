@@ -184,17 +184,32 @@ public protocol Catalog: Sendable {
 
     // MARK: Delivery caching
 
-    /// A number that changes, at the latest when the transaction commits, with every write that
-    /// can change what a delivery URL answers (an upload, overwrite, delete, named transformation
-    /// change), made by any process or node sharing the catalog; adding a derivative need not
-    /// change it. A cache of delivery answers holds while it is unchanged. Nil: the catalog cannot
-    /// answer this cheaply, so nothing may be cached. Called on every request: it must be fast
-    /// and must not block on a writer.
-    func deliveryGeneration() throws(StoreError) -> Int64?
+    /// Numbers that change, at the latest when the transaction commits, with every write that
+    /// can change what a delivery URL answers, made by any process or node sharing the catalog
+    /// (``DeliveryGeneration``); adding a derivative need not change them. A cache of delivery
+    /// answers holds while they are unchanged. Nil: the catalog cannot answer this cheaply, so
+    /// nothing may be cached. Called on every request: it must be fast and must not block on a
+    /// writer.
+    func deliveryGeneration() throws(StoreError) -> DeliveryGeneration?
+}
+
+/// The catalog's two delivery counters. `changes` advances with every write that can change an
+/// answer given for an existing original (overwrite, delete, rename, tags, named transformations);
+/// `creations` with every upload of a new public id, which can change only answers given because
+/// an original was missing (a `d_` default image). So uploads under load leave every other
+/// remembered answer valid.
+public struct DeliveryGeneration: Sendable, Hashable {
+    public var changes: Int64
+    public var creations: Int64
+
+    public init(changes: Int64, creations: Int64) {
+        self.changes = changes
+        self.creations = creations
+    }
 }
 
 extension Catalog {
-    public func deliveryGeneration() throws(StoreError) -> Int64? { nil }
+    public func deliveryGeneration() throws(StoreError) -> DeliveryGeneration? { nil }
 
     public func saveResource(_ record: ResourceRecord, overwrite: Bool) async throws(StoreError) -> SaveOutcome {
         try await saveResource(record, overwrite: overwrite, recorder: recordNothing)

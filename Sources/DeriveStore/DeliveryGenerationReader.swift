@@ -27,7 +27,10 @@ final class DeliveryGenerationReader: Sendable {
         }
         sqlite3_busy_timeout(connection, 10_000)
         var statement: OpaquePointer?
-        let sql = "SELECT value FROM catalog_counters WHERE name = 'delivery_generation'"
+        let sql = """
+            SELECT (SELECT value FROM catalog_counters WHERE name = 'delivery_generation'),
+                (SELECT value FROM catalog_counters WHERE name = 'creation_generation')
+            """
         guard sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK
         else {
             let reason = String(cString: sqlite3_errmsg(connection))
@@ -45,8 +48,8 @@ final class DeliveryGenerationReader: Sendable {
     }
 
     /// The current generation.
-    func read() throws(StoreError) -> Int64 {
-        let outcome: Result<Int64, StoreError> = handles.withLock { handles in
+    func read() throws(StoreError) -> DeliveryGeneration {
+        let outcome: Result<DeliveryGeneration, StoreError> = handles.withLock { handles in
             let statement = handles.statement
             defer { sqlite3_reset(statement) }
             let code = sqlite3_step(statement)
@@ -54,7 +57,9 @@ final class DeliveryGenerationReader: Sendable {
                 let reason = String(cString: sqlite3_errmsg(handles.connection))
                 return .failure(.database("reading the delivery generation: \(reason) (\(code))"))
             }
-            return .success(sqlite3_column_int64(statement, 0))
+            return .success(
+                DeliveryGeneration(
+                    changes: sqlite3_column_int64(statement, 0), creations: sqlite3_column_int64(statement, 1)))
         }
         return try outcome.get()
     }

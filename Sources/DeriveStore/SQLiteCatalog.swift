@@ -45,7 +45,7 @@ public final class SQLiteCatalog: Catalog {
     }
 
     /// Advanced by every committed write that can change a delivery answer, in any process.
-    public func deliveryGeneration() throws(StoreError) -> Int64? {
+    public func deliveryGeneration() throws(StoreError) -> DeliveryGeneration? {
         try generationReader.read()
     }
 
@@ -65,8 +65,11 @@ public final class SQLiteCatalog: Catalog {
     public func saveResource(_ record: ResourceRecord, overwrite: Bool, recorder: @escaping ChangeRecorder)
         async throws(StoreError) -> SaveOutcome
     {
-        try await write { db in
+        // A new id changes only answers given for its absence (`creation_generation`); an
+        // overwrite changes its own answers (`delivery_generation`); keeping the existing, nothing.
+        try await write(keepsDeliveries: true) { db in
             guard let (id, existing) = try Self.fetchResource(db, record.key) else {
+                try db.cachedStatement(sql: Self.advanceCreationGeneration).execute()
                 try Self.setTags(db, resourceID: try Self.insertResourceRow(db, record), record.tags)
                 try Self.record(db, [.uploaded(record)], recorder)
                 return SaveOutcome(stored: record, replaced: nil, removedDerivatives: [], keptExisting: false)
@@ -74,6 +77,7 @@ public final class SQLiteCatalog: Catalog {
             guard overwrite else {
                 return SaveOutcome(stored: existing, replaced: nil, removedDerivatives: [], keptExisting: true)
             }
+            try db.cachedStatement(sql: Self.advanceDeliveryGeneration).execute()
             var stored = record
             stored.version = max(record.version, existing.version + 1)
             if record.tags.isEmpty {
@@ -345,6 +349,8 @@ public final class SQLiteCatalog: Catalog {
 
     static let advanceDeliveryGeneration =
         "UPDATE catalog_counters SET value = value + 1 WHERE name = 'delivery_generation'"
+    static let advanceCreationGeneration =
+        "UPDATE catalog_counters SET value = value + 1 WHERE name = 'creation_generation'"
 
     private static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }

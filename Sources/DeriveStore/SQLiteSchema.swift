@@ -245,6 +245,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v7-resource-context") { db in
             try db.execute(sql: "ALTER TABLE resources ADD COLUMN context TEXT")
         }
+        // Uploads of new ids advance a counter of their own (see `DeliveryGeneration`).
+        migrator.registerMigration("v8-creation-generation") { db in
+            try db.execute(sql: "INSERT INTO catalog_counters VALUES ('creation_generation', 0)")
+        }
         return migrator
     }
 }

@@ -180,6 +180,28 @@ import Testing
         }
     }
 
+    @Test func uploadsOfNewIdsKeepOtherAnswersInMemoryButEndDefaultImages() async throws {
+        try await Self.withTrio { trio in
+            try await trio.other.upload(Self.photo, publicID: "shop/item")
+            try await trio.other.upload(Self.logo, publicID: "placeholder")
+            let fallbackPath = "/demo/image/upload/d_placeholder.png,c_fill,w_50,h_50/shop/later.png"
+            _ = await trio.expectSame(Self.fill)
+            let fallback = await trio.expectSame(fallbackPath)
+            // Another process uploads an unrelated new id: the fill is still answered from memory.
+            try await trio.other.upload(Self.logo, publicID: "unrelated")
+            let before = trio.cached.deliveryCacheStatistics
+            _ = await trio.expectSame(Self.fill)
+            #expect(trio.cached.deliveryCacheStatistics.computed == before.computed, "no catalog query for the fill")
+            // The default image's answer depended on `shop/later` missing: it is computed again,
+            // and once `shop/later` arrives it gives way.
+            _ = await Self.outcome(trio.cached, fallbackPath)
+            #expect(trio.cached.deliveryCacheStatistics.computed > before.computed)
+            try await trio.other.upload(Self.photo, publicID: "shop/later")
+            let real = await trio.expectSame(fallbackPath)
+            #expect(fallback != real && real.etag != nil)
+        }
+    }
+
     @Test func formatNegotiationAndConditionalRequestsFromMemory() async throws {
         try await Self.withTrio { trio in
             try await trio.other.upload(Self.photo, publicID: "shop/item")
@@ -217,14 +239,19 @@ import Testing
             let start = try #require(try fixture.catalog.deliveryGeneration())
             try await fixture.derive.upload(Self.photo, publicID: "a")
             let uploaded = try #require(try fixture.catalog.deliveryGeneration())
-            #expect(uploaded > start)
+            #expect(uploaded.creations > start.creations && uploaded.changes == start.changes, "a new id is a creation")
             _ = try await fixture.derive.render(publicID: "a", transformation: "w_40", format: "jpg")
             #expect(try fixture.catalog.deliveryGeneration() == uploaded, "a new derivative changes no answer")
+            try await fixture.derive.upload(Self.photo, publicID: "a", overwrite: false)
+            #expect(try fixture.catalog.deliveryGeneration() == uploaded, "keeping the existing changes nothing")
+            try await fixture.derive.upload(Self.photo, publicID: "a")
+            let overwritten = try #require(try fixture.catalog.deliveryGeneration())
+            #expect(overwritten.changes > uploaded.changes && overwritten.creations == uploaded.creations)
             try await fixture.derive.updateTags(.add, tags: ["x"], publicIDs: ["a"])
             let tagged = try #require(try fixture.catalog.deliveryGeneration())
-            #expect(tagged > uploaded)
+            #expect(tagged.changes > overwritten.changes)
             try await fixture.derive.delete(publicID: "a")
-            #expect(try #require(try fixture.catalog.deliveryGeneration()) > tagged)
+            #expect(try #require(try fixture.catalog.deliveryGeneration()).changes > tagged.changes)
         }
     }
 }
