@@ -10,7 +10,7 @@ extension Derive {
         async throws(DeriveError) -> DerivativeRecord
     {
         try await lifecycle.hooks.before { try await $0.willCreateDerived(record) }
-        _ = try await storing { try await self.blobs.put(bytes) }
+        try await storing { try await self.blobs.put(bytes, hash: record.blob) }
         let context = ChangeContext(operation: .render)
         let stored: DerivativeRecord
         do {

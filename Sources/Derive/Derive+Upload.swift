@@ -78,7 +78,7 @@ extension Derive {
                 try await hook.willUpload(record)
             }
         }
-        _ = try await storing { try await self.blobs.put(bytes) }
+        try await storing { try await self.blobs.put(bytes, hash: hash) }
         let context = ChangeContext(
             operation: .upload, invalidate: options.invalidate, notificationURL: options.notificationURL)
         let outcome: SaveOutcome

@@ -265,11 +265,12 @@ public final class Derive: Sendable {
         }
         let renderer = self.renderer
         let inputs = context
-        let rendered = try await onPool { () throws(RenderError) in
-            try renderer.render(source, transformation: transformation, context: inputs)
+        // Hashed on the render thread, once (the blob store takes the hash as given).
+        let (rendered, hash) = try await onPool { () throws(RenderError) in
+            let image = try renderer.render(source, transformation: transformation, context: inputs)
+            return (image, ContentHash.sha256Hex(image.bytes))
         }
         renderCounter.withLock { $0 += 1 }
-        let hash = ContentHash.sha256Hex(rendered.bytes)
         let record = DerivativeRecord(
             key: resource.key, version: resource.version, transformation: canonical, format: output.rawValue,
             blob: hash, bytes: rendered.bytes.count, width: rendered.width, height: rendered.height,

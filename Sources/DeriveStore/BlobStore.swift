@@ -6,6 +6,9 @@ public protocol BlobStore: Sendable {
     /// Stores `bytes` durably under their SHA-256 and returns the hash. When this returns, the
     /// blob is complete on stable storage and a catalog row may point at it.
     func put(_ bytes: [UInt8]) async throws(StoreError) -> String
+    /// ``put(_:)`` for bytes whose SHA-256 the caller has just computed (renders hash their output
+    /// on the render thread): the store need not hash them again.
+    func put(_ bytes: [UInt8], hash: String) async throws(StoreError)
     func get(_ hash: String) async throws(StoreError) -> [UInt8]
     /// Opens a blob to be read in chunks (delivery streams stored images without loading them whole).
     func open(_ hash: String) async throws(StoreError) -> BlobReader
@@ -88,5 +91,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .conflict(let detail): detail
         case .invalidArgument(let detail): detail
         }
+    }
+}
+
+extension BlobStore {
+    public func put(_ bytes: [UInt8], hash: String) async throws(StoreError) {
+        let stored = try await put(bytes)
+        guard stored == hash else { throw .invalidHash("\(hash) is not the hash of the bytes given (\(stored))") }
     }
 }

@@ -43,11 +43,16 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func put(_ bytes: [UInt8]) async throws(StoreError) -> String {
-        try await BlockingIO.run { () throws(StoreError) in try putNow(bytes) }
+        try await BlockingIO.run { () throws(StoreError) in try putNow(bytes, hash: ContentHash.sha256Hex(bytes)) }
     }
 
-    private func putNow(_ bytes: [UInt8]) throws(StoreError) -> String {
-        let hash = ContentHash.sha256Hex(bytes)
+    public func put(_ bytes: [UInt8], hash: String) async throws(StoreError) {
+        guard ContentHash.isValid(hash) else { throw .invalidHash(hash) }
+        _ = try await BlockingIO.run { () throws(StoreError) in try putNow(bytes, hash: hash) }
+    }
+
+    @discardableResult
+    private func putNow(_ bytes: [UInt8], hash: String) throws(StoreError) -> String {
         let final = path(of: hash)
         if FileManager.default.fileExists(atPath: final) {
             // Write-once: the bytes are already there. Refresh the time so GC's grace period
@@ -75,10 +80,7 @@ public struct FileBlobStore: BlobStore {
     public func get(_ hash: String) async throws(StoreError) -> [UInt8] {
         guard ContentHash.isValid(hash) else { throw .invalidHash(hash) }
         let file = path(of: hash)
-        return try await BlockingIO.run { () throws(StoreError) in
-            guard let data = FileManager.default.contents(atPath: file) else { throw .blobNotFound(hash) }
-            return [UInt8](data)
-        }
+        return try await BlockingIO.run { () throws(StoreError) in try Self.readWhole(file, hash: hash) }
     }
 
     public func contains(_ hash: String) async throws(StoreError) -> Bool {
@@ -166,7 +168,7 @@ public struct FileBlobStore: BlobStore {
     public func ensure(_ hash: String, bytes: [UInt8]) async throws(StoreError) {
         let file = path(of: hash)
         try await BlockingIO.run { () throws(StoreError) in
-            if access(file, F_OK) != 0 { _ = try putNow(bytes) }
+            if access(file, F_OK) != 0 { try putNow(bytes, hash: hash) }
         }
     }
 
@@ -262,5 +264,39 @@ public struct FileBlobStore: BlobStore {
         guard descriptor >= 0 else { throw .io("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw .io("fsync \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Reads a file into an array with one copy (Foundation's `Data` and then an array made two, of
+    /// a multi-megabyte original on every render).
+    static func readWhole(_ file: String, hash: String) throws(StoreError) -> [UInt8] {
+        #if canImport(Glibc)
+            let descriptor = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+        #else
+            let descriptor = Darwin.open(file, O_RDONLY | O_CLOEXEC)
+        #endif
+        guard descriptor >= 0 else {
+            if errno == ENOENT { throw .blobNotFound(hash) }
+            throw .io("open \(file): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .io("stat \(file): \(String(cString: strerror(errno)))") }
+        let size = Int(status.st_size)
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var offset = 0
+            while offset < size {
+                let got = read(descriptor, buffer.baseAddress! + offset, size - offset)
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else {
+                    failure = got == 0 ? "\(file) is shorter than its size" : String(cString: strerror(errno))
+                    break
+                }
+                offset += got
+            }
+            count = offset
+        }
+        if let failure { throw .io("read \(file): \(failure)") }
+        return bytes
     }
 }
