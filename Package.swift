@@ -75,6 +75,7 @@ let package = Package(
                 // Remote `file` URLs of uploads: redirects, deadlines, body limits and DNS pinning.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

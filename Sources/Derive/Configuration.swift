@@ -15,6 +15,10 @@ public struct Configuration: Sendable {
     public var maxQueuedRenders = 64
     /// Largest original accepted, in bytes.
     public var maxUploadBytes = 100 * 1024 * 1024
+    /// An API request's body must arrive within this many seconds (408 otherwise).
+    public var bodyTimeoutSeconds = 60
+    /// A connection with no request in progress and nothing read or written for this long is closed.
+    public var idleTimeoutSeconds = 75
     /// Events, invalidation URLs, webhooks and garbage collection.
     public var lifecycle = LifecycleConfiguration()
     /// Signed URLs, private types, strict transformations and cache lifetimes.
@@ -48,6 +52,12 @@ public struct Configuration: Sendable {
         if let seconds = environment["DERIVE_RENDER_TIMEOUT_SECONDS"].flatMap(Int.init), seconds > 0 {
             configuration.limits.timeoutSeconds = seconds
         }
+        if let seconds = environment["DERIVE_BODY_TIMEOUT_SECONDS"].flatMap(Int.init), seconds > 0 {
+            configuration.bodyTimeoutSeconds = seconds
+        }
+        if let seconds = environment["DERIVE_IDLE_TIMEOUT_SECONDS"].flatMap(Int.init), seconds > 0 {
+            configuration.idleTimeoutSeconds = seconds
+        }
         configuration.lifecycle.apply(environment: environment)
         configuration.delivery.apply(environment: environment)
         configuration.deliveryCache.apply(environment: environment)
@@ -64,7 +74,8 @@ public struct Configuration: Sendable {
         """
         data=\(dataDirectory.path) cloud=\(cloudName) render-threads=\(renderThreads) \
         max-queued-renders=\(maxQueuedRenders) max-input-pixels=\(limits.maxInputPixels) \
-        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \(lifecycle.summary) \(delivery.summary) \(deliveryCache.summary) \(api.summary)
+        max-upload-bytes=\(maxUploadBytes) render-timeout=\(limits.timeoutSeconds)s \
+        body-timeout=\(bodyTimeoutSeconds)s idle-timeout=\(idleTimeoutSeconds)s \(lifecycle.summary) \(delivery.summary) \(deliveryCache.summary) \(api.summary)
         """
     }
 }

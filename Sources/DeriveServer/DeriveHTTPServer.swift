@@ -43,6 +43,8 @@ public enum DeriveHTTPServer {
         if logger.logLevel > .info { logger.logLevel = .info }
         return Application(
             router: router,
+            server: .http1(
+                configuration: .init(idleTimeout: .seconds(Int64(derive.configuration.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "Derive"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger

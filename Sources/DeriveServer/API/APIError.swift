@@ -13,6 +13,7 @@ struct APIError: Error, Sendable {
     static func payloadTooLarge(_ message: String) -> APIError {
         APIError(status: .contentTooLarge, message: message)
     }
+    static func requestTimeout(_ message: String) -> APIError { APIError(status: .requestTimeout, message: message) }
     /// Cloudinary's "Enhance Your Calm": the Admin API quota is used up.
     static func rateLimited(_ message: String) -> APIError {
         APIError(status: HTTPResponse.Status(code: 420, reasonPhrase: "Enhance Your Calm"), message: message)

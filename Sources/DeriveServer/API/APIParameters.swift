@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MultipartKit
+import NIOCore
 
 /// The parameters of an Upload or Admin API call, wherever the client put them.
 ///
@@ -94,15 +95,50 @@ struct APIParameters: Sendable {
     /// Largest body read for an API call that is not an upload.
     static let maxFormBytes = 4 * 1024 * 1024
 
-    static func parse(_ request: Request, maxBodyBytes: Int) async throws(APIError) -> APIParameters {
+    /// The whole body, if it arrives within `timeoutSeconds` and `maxBytes`: a client that sends an
+    /// upload slowly (or stops) holds a connection and a buffer, but not for longer than that.
+    static func collectBody(_ request: Request, maxBytes: Int, timeoutSeconds: Int) async throws(APIError)
+        -> ByteBuffer
+    {
+        enum Outcome: Sendable {
+            case body(ByteBuffer)
+            case tooLarge
+            case failed(String)
+            case timedOut
+        }
+        let body = request.body
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                do {
+                    return .body(try await body.collect(upTo: maxBytes))
+                } catch is NIOTooManyBytesError {
+                    return .tooLarge
+                } catch {
+                    return .failed("\(error)")
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeoutSeconds))
+                return .timedOut
+            }
+            let first = await group.next() ?? .timedOut
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case .body(let buffer): return buffer
+        case .tooLarge: throw .payloadTooLarge("the request body is larger than \(maxBytes) bytes")
+        case .timedOut: throw .requestTimeout("the request body did not arrive within \(timeoutSeconds) seconds")
+        case .failed(let reason): throw .badRequest("the request body could not be read: \(reason.prefix(200))")
+        }
+    }
+
+    static func parse(_ request: Request, maxBodyBytes: Int, timeoutSeconds: Int = 60) async throws(APIError)
+        -> APIParameters
+    {
         var parameters = APIParameters()
         if let query = request.uri.query { parameters.addURLEncoded(query) }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
-            throw .payloadTooLarge("the request body is larger than \(maxBodyBytes) bytes")
-        }
+        let body = try await collectBody(request, maxBytes: maxBodyBytes, timeoutSeconds: timeoutSeconds)
         guard body.readableBytes > 0 else { return parameters }
         let contentType = request.headers[.contentType] ?? ""
         let mediaType =

@@ -23,7 +23,9 @@ struct AdminRoutes: Sendable {
                     "Rate Limit Exceeded: \(quota.limit) Admin API calls per \(Int(limiter.window)) seconds for api_key \(caller.key)"
                 )
             }
-            let parameters = try await APIParameters.parse(request, maxBodyBytes: APIParameters.maxFormBytes)
+            let parameters = try await APIParameters.parse(
+                request, maxBodyBytes: APIParameters.maxFormBytes,
+                timeoutSeconds: derive.configuration.bodyTimeoutSeconds)
             response = try await route(
                 request.method, path, parameters,
                 APIRepresentation(configuration: derive.configuration, request: request))

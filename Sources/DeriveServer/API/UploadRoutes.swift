@@ -19,7 +19,8 @@ struct UploadRoutes: Sendable {
         }
         // An upload body carries the image plus form overhead; other actions are small.
         let limit = action == "upload" ? derive.configuration.maxUploadBytes + 64 * 1024 : APIParameters.maxFormBytes
-        let parameters = try await APIParameters.parse(request, maxBodyBytes: limit)
+        let parameters = try await APIParameters.parse(
+            request, maxBodyBytes: limit, timeoutSeconds: derive.configuration.bodyTimeoutSeconds)
         let json = APIRepresentation(configuration: derive.configuration, request: request)
         switch action {
         case "upload":
