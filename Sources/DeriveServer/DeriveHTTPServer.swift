@@ -34,7 +34,10 @@ public enum DeriveHTTPServer {
         router.get("/health") { _, context in try await health.response(logger: context.logger) }
         let api = APIRoutes(derive: derive)
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
-            router.on("/v1_1/**", method: method) { request, context in try await api.handle(request, context: context)
+            router.on("/v1_1/**", method: method) { request, context in
+                try await withTaskExecutorPreference(APIExecutor.shared) {
+                    try await api.handle(request, context: context)
+                }
             }
         }
         router.get("/**") { request, _ in try await delivery.deliver(request) }

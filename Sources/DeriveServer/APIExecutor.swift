@@ -1,0 +1,56 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs the Upload and Admin API's handlers on threads of their own, at a lower scheduling priority
+/// (nice 5) than delivery. Without it they ran on Swift's cooperative pool (one thread per core)
+/// next to every delivery request: a burst of uploads and listings held cached images back (hits
+/// fell to a twentieth of their idle rate in the API benchmark). Now, when both want the CPU, the
+/// kernel gives delivery about three quarters of it; when delivery is quiet, the API has both
+/// cores. Renders are unaffected: they run on the render threads either way.
+final class APIExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = APIExecutor(threads: max(2, ProcessInfo.processInfo.activeProcessorCount), niceness: 5)
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var next = 0
+
+    private init(threads: Int, niceness: Int32) {
+        for index in 0..<threads {
+            let thread = Thread { [self] in
+                // On Linux a thread is a task of its own: this lowers only the calling thread.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                work()
+            }
+            thread.name = "derive-api-\(index)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while next == jobs.count { condition.wait() }
+            let job = jobs[next]
+            next += 1
+            if next == jobs.count {
+                // Drained: reuse the storage instead of removing from the front one by one.
+                jobs.removeAll(keepingCapacity: true)
+                next = 0
+            }
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
