@@ -166,6 +166,12 @@ public protocol Catalog: Sendable {
     /// Counts and bytes of originals and derivatives.
     func usage() async throws(StoreError) -> CatalogUsage
 
+    /// Each existing original's derivative count and bytes (missing keys are left out).
+    func derivativeStats(of keys: [ResourceKey]) async throws(StoreError) -> [ResourceKey: DerivativeStats]
+
+    /// The canonical transformations with derivatives of `resourceType`, most used first.
+    func transformationUsage(resourceType: String, limit: Int) async throws(StoreError) -> [TransformationUsage]
+
     /// Throws unless the catalog answers a read now (a health check).
     func ping() async throws(StoreError)
 

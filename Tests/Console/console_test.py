@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Browser tests of the web console (`/console`): headless Chromium (Debian's `chromium` and
+`chromium-driver`) driven by Selenium against a real `derive serve` on loopback.
+
+Run by `Scripts/console-test.sh` (part of `make test`):
+
+    python console_test.py --bin .build/debug/derive --screenshots .build/console-test/screenshots
+
+It starts a server on a free loopback port over a temporary data folder with a key pair and a read-only
+pair, logs in, uploads two images, opens an original, requests a derived URL and sees it appear,
+deletes it and sees the invalidation, checks that a read-only login has no delete buttons, bulk-deletes
+by tag and checks the counts against the Admin API, and checks that API calls without the session or
+without the CSRF token are refused. Screenshots of the main pages are saved. Exit status 1 on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGES = REPO / "TestImages"
+KEY, SECRET = "console-key", "console-secret-0123456789"
+READER, READER_SECRET = "reader-key", "reader-secret-0123456789"
+CLOUD = "demo"
+failures: list[str] = []
+
+
+def check(name: str, condition: bool, detail: str = "") -> None:
+    print(("ok    " if condition else "FAIL  ") + name + (f"  ({detail})" if detail and not condition else ""))
+    if not condition:
+        failures.append(name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary: str, root: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, DERIVE_API_KEYS=f"{KEY}:{SECRET},{READER}:{READER_SECRET}:read-only",
+                   DERIVE_CLOUD_NAME=CLOUD, DERIVE_ADMIN_RATE_LIMIT="100000")
+        self.log = open(root / "server.log", "w")
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--data", str(root / "data"), "--host", "127.0.0.1", "--port", str(self.port),
+             "--gc-interval", "0"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"derive serve did not come up on port {self.port}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes | None = None) -> tuple[int, dict]:
+        req = urllib.request.Request(self.base + path, method=method, headers=headers or {}, data=body)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            try:
+                return e.code, json.loads(text or b"{}")
+            except ValueError:
+                return e.code, {}
+
+    def admin(self, method: str, path: str, params: dict | None = None) -> tuple[int, dict]:
+        auth = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+        headers = {"Authorization": auth, "Content-Type": "application/json"}
+        body = json.dumps(params).encode() if params is not None else None
+        return self.request(method, f"/v1_1/{CLOUD}/{path}", headers, body)
+
+
+def make_driver() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+                 "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    return webdriver.Chrome(service=service, options=options)
+
+
+class Console:
+    def __init__(self, driver: webdriver.Chrome, server: Server, shots: Path):
+        self.d, self.server, self.shots = driver, server, shots
+        self.wait = WebDriverWait(driver, 30)
+
+    def css(self, selector: str):
+        return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, selector)))
+
+    def visible(self, selector: str):
+        return self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+
+    def go(self, hash_: str, ready: str) -> None:
+        self.d.get(self.server.base + "/console" + hash_)
+        self.css(ready)
+
+    def shot(self, name: str) -> None:
+        # Let images finish loading before the picture is taken.
+        deadline = time.time() + 20
+        while time.time() < deadline and not self.d.execute_script(
+                "return Array.from(document.images).every(i => i.complete)"):
+            time.sleep(0.2)
+        path = self.shots / f"{name}.png"
+        self.d.save_screenshot(str(path))
+        print(f"      screenshot: {path}")
+
+    def login(self, key: str, secret: str) -> None:
+        self.d.get(self.server.base + "/console")
+        self.css("#api_key").send_keys(key)
+        self.d.find_element(By.ID, "api_secret").send_keys(secret)
+        self.d.find_element(By.ID, "login-button").click()
+
+    def logout(self) -> None:
+        self.visible("#logout").click()
+        self.css("#login-form")
+
+    def confirm(self) -> None:
+        self.visible("#confirm-ok").click()
+
+
+def run(args: argparse.Namespace) -> None:
+    shots = Path(args.screenshots).resolve()
+    shots.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="derive-console-"))
+    server = Server(args.bin, root)
+    driver = make_driver()
+    try:
+        c = Console(driver, server, shots)
+        # Log in: a wrong secret is refused, the right one opens the console.
+        c.login(KEY, "not-the-secret")
+        check("a wrong secret is refused", "Invalid API key or secret" in c.css(".error").text)
+        c.shot("login")
+        c.login(KEY, SECRET)
+        check("login opens the console", KEY in c.visible("#who").text)
+        cookie = driver.get_cookie("derive_session")
+        check("the session cookie is HttpOnly and SameSite=Strict",
+              bool(cookie) and cookie.get("httpOnly") is True and cookie.get("sameSite") == "Strict", str(cookie))
+
+        # Upload two images (the file picker feeds the same code as a drop).
+        c.go("#/upload", "#upload-input")
+        c.d.find_element(By.ID, "upload-tags").send_keys("console-batch")
+        files = [IMAGES / "photo_coffee.png", IMAGES / "photo_chelsea.png"]
+        c.d.find_element(By.ID, "upload-input").send_keys("\n".join(str(f) for f in files))
+        WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-status.ok")) == 2)
+        check("two files uploaded", True)
+        c.shot("upload")
+        status, listing = server.admin("GET", "resources/image/upload?tags=true")
+        ids = sorted(r["public_id"] for r in listing.get("resources", []))
+        check("the API lists both uploads with their tag", ids == ["photo_chelsea", "photo_coffee"] and all(
+            "console-batch" in r["tags"] for r in listing["resources"]), str(listing))
+
+        # Browse: both originals in the grid, thumbnails rendered by Derive.
+        c.go("#/browse", ".card[data-public-id='photo_coffee']")
+        WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".card")) == 2)
+        c.shot("browse")
+        thumbs = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.card img')).map(i => i.naturalWidth)")
+        check("thumbnails are rendered", thumbs == [160, 160], str(thumbs))
+
+        # An original: request a derived URL and see it appear.
+        driver.find_element(By.CSS_SELECTOR, ".card[data-public-id='photo_coffee']").click()
+        check("the original's page opens", c.visible("#resource-title").text == "photo_coffee")
+        c.css("#render-transformation").send_keys("c_fill,w_200,h_150")
+        Select(driver.find_element(By.ID, "render-format")).select_by_value("webp")
+        driver.find_element(By.CSS_SELECTOR, "#render-form button").click()
+        row = c.css("#derived tr[data-transformation='c_fill,h_150,w_200']")
+        check("the derived image appears", "webp" in row.text and "200×150" in row.text, row.text)
+        c.shot("original")
+
+        # Delete it: confirmation, then the invalidation that followed.
+        row.find_element(By.CSS_SELECTOR, ".delete-derived").click()
+        check("deleting asks for confirmation", "c_fill,h_150,w_200" in c.visible("#confirm-text").text)
+        c.confirm()
+        urls = [li.text for li in c.css("#invalidation-urls").find_elements(By.TAG_NAME, "li")]
+        check("the invalidation names the derived URL",
+              any("c_fill,h_150,w_200" in u and "photo_coffee.webp" in u for u in urls), str(urls))
+        check("the derived image is gone",
+              not driver.find_elements(By.CSS_SELECTOR, "#derived tr[data-transformation='c_fill,h_150,w_200']"))
+        c.shot("invalidation")
+
+        # Requests without the session or without the CSRF token are refused.
+        status, _ = server.request("GET", f"/v1_1/{CLOUD}/resources/image")
+        check("an API call without the session is refused (401)", status == 401, str(status))
+        session = driver.get_cookie("derive_session")["value"]
+        status, _ = server.request("DELETE", f"/v1_1/{CLOUD}/resources/image/upload",
+                                   {"Cookie": f"derive_session={session}", "Content-Type": "application/json"},
+                                   json.dumps({"public_ids": ["photo_coffee"]}).encode())
+        check("a delete with the session but without the CSRF token is refused (403)", status == 403, str(status))
+        in_page = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            fetch('/v1_1/demo/resources/image/upload', {method: 'DELETE', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json'}, body: JSON.stringify({public_ids: ['photo_coffee']})})
+              .then(r => done(r.status), e => done(String(e)));""")
+        check("the page's own call without the token is refused (403)", in_page == 403, str(in_page))
+        check("nothing was deleted by the refused calls",
+              server.admin("GET", "resources/image/upload/photo_coffee")[0] == 200)
+
+        # Derived images across the library.
+        c.go("#/derived", "#transformations")
+        c.shot("derived")
+
+        # A read-only key sees the console without delete buttons.
+        c.logout()
+        c.login(READER, READER_SECRET)
+        check("read-only login", "read-only" in c.visible("#who").text)
+        c.go("#/resource/upload/photo_chelsea", "#resource-title")
+        check("read-only: no delete buttons", not driver.find_elements(By.CSS_SELECTOR, ".delete-derived, #delete-all-derived, #delete-original"))
+        check("read-only: no upload or bulk links", not c.d.find_element(By.ID, "nav-upload").is_displayed()
+              and not c.d.find_element(By.ID, "nav-bulk").is_displayed())
+        c.logout()
+        c.login(KEY, SECRET)
+        c.visible("#who")
+
+        # Bulk delete by tag: first the derived images only, then the originals with theirs.
+        status, listing = server.admin("GET", "resources/image/tags/console-batch?derived_stats=true&max_results=500")
+        expected_derived = sum(r["derived_count"] for r in listing["resources"])
+        check("there are derived images to delete", expected_derived >= 2, str(expected_derived))
+        c.go("#/bulk", "#bulk-form")
+        c.d.find_element(By.ID, "bulk-value").send_keys("console-batch")
+        c.d.find_element(By.ID, "bulk-preview").click()
+        preview = c.visible("#bulk-count").text
+        check("the preview counts what will go", f"{expected_derived} derived images of 2 originals" in preview, preview)
+        c.visible("#bulk-run").click()
+        c.confirm()
+        derived = c.visible("#bulk-derived").text
+        check("bulk delete (derived only) reports its counts",
+              derived == str(expected_derived) and c.d.find_element(By.ID, "bulk-originals").text == "0",
+              f"derived={derived}")
+        c.shot("bulk")
+        status, listing = server.admin("GET", "resources/image/tags/console-batch?derived_stats=true")
+        check("the originals stay, their derived images are gone",
+              len(listing["resources"]) == 2 and all(r["derived_count"] == 0 for r in listing["resources"]),
+              str(listing))
+        Select(c.d.find_element(By.ID, "bulk-what")).select_by_value("originals")
+        c.d.find_element(By.ID, "bulk-preview").click()
+        WebDriverWait(driver, 30).until(lambda d: "2 originals" in d.find_element(By.ID, "bulk-count").text)
+        c.visible("#bulk-run").click()
+        c.confirm()
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "bulk-originals").text == "2")
+        check("bulk delete of originals by tag reports 2", True)
+        status, listing = server.admin("GET", "resources/image/upload")
+        check("the library is empty", status == 200 and listing.get("resources") == [], str(listing))
+
+        # No Content-Security-Policy violations or script errors in the browser's log.
+        errors = [e["message"] for e in driver.get_log("browser")
+                  if e["level"] == "SEVERE" and ("Content Security Policy" in e["message"] or "Uncaught" in e["message"])]
+        check("no CSP violations or script errors", not errors, str(errors[:3]))
+    finally:
+        driver.quit()
+        server.stop()
+        if failures:
+            print(f"server log kept: {root / 'server.log'}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--screenshots", default=str(REPO / ".build/console-test/screenshots"))
+    args = parser.parse_args()
+    try:
+        run(args)
+    except Exception as error:  # a timeout or a missing element: report it as a failure
+        failures.append(f"{type(error).__name__}: {error}")
+        print(f"FAIL  {type(error).__name__}: {str(error)[:500]}")
+    print(f"console tests: {'FAILED ' + str(len(failures)) if failures else 'all passed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
