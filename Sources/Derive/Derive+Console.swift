@@ -23,7 +23,8 @@ extension Derive {
     /// Up to `limit` (1...1000) events after `sequence`, oldest first, without waiting for new ones.
     public func eventPage(after sequence: Int64, limit: Int = 100) async throws(DeriveError) -> [DeriveEvent] {
         let records = try await storing {
-            try await self.catalog.events(after: max(0, sequence), limit: min(max(limit, 1), 1_000), notificationsOnly: false)
+            try await self.catalog.events(
+                after: max(0, sequence), limit: min(max(limit, 1), 1_000), notificationsOnly: false)
         }
         return records.map(DeriveEvent.init)
     }

@@ -7,8 +7,10 @@ extension SQLiteCatalog {
         return try await read { db in
             var stats: [ResourceKey: DerivativeStats] = [:]
             for chunk in stride(from: 0, to: keys.count, by: 100).map({ Array(keys[$0..<min($0 + 100, keys.count)]) }) {
-                let match = Array(repeating: "(r.resource_type = ? AND r.type = ? AND r.public_id = ?)", count: chunk.count)
-                    .joined(separator: " OR ")
+                let match = Array(
+                    repeating: "(r.resource_type = ? AND r.type = ? AND r.public_id = ?)", count: chunk.count
+                )
+                .joined(separator: " OR ")
                 var arguments: [String] = []
                 for key in chunk { arguments += [key.resourceType, key.type, key.publicID] }
                 let rows = try Row.fetchAll(
@@ -28,7 +30,8 @@ extension SQLiteCatalog {
         }
     }
 
-    public func transformationUsage(resourceType: String, limit: Int) async throws(StoreError) -> [TransformationUsage] {
+    public func transformationUsage(resourceType: String, limit: Int) async throws(StoreError) -> [TransformationUsage]
+    {
         try await read { db in
             try Row.fetchAll(
                 db,

@@ -136,7 +136,12 @@ class Console:
                 "return Array.from(document.images).every(i => i.complete)"):
             time.sleep(0.2)
         path = self.shots / f"{name}.png"
+        # The whole page (up to 2400 px high), then back to the usual window.
+        height = min(2400, max(900, self.d.execute_script("return document.documentElement.scrollHeight")))
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False})
         self.d.save_screenshot(str(path))
+        self.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         print(f"      screenshot: {path}")
 
     def login(self, key: str, secret: str) -> None:
@@ -187,7 +192,8 @@ def run(args: argparse.Namespace) -> None:
         # Browse: both originals in the grid, thumbnails rendered by Derive.
         c.go("#/browse", ".card[data-public-id='photo_coffee']")
         WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".card")) == 2)
-        c.shot("browse")
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.card img')).every(i => i.complete)"))
         thumbs = driver.execute_script(
             "return Array.from(document.querySelectorAll('.card img')).map(i => i.naturalWidth)")
         check("thumbnails are rendered", thumbs == [160, 160], str(thumbs))
@@ -201,6 +207,12 @@ def run(args: argparse.Namespace) -> None:
         row = c.css("#derived tr[data-transformation='c_fill,h_150,w_200']")
         check("the derived image appears", "webp" in row.text and "200×150" in row.text, row.text)
         c.shot("original")
+        c.go("#/browse", ".card[data-public-id='photo_coffee']")
+        counts = c.css(".card[data-public-id='photo_coffee'] .derived-stats").text
+        check("the grid counts the original's derived images", counts.startswith("2 derived"), counts)
+        c.shot("browse")
+        c.go("#/resource/upload/photo_coffee", "#derived")
+        row = c.css("#derived tr[data-transformation='c_fill,h_150,w_200']")
 
         # Delete it: confirmation, then the invalidation that followed.
         row.find_element(By.CSS_SELECTOR, ".delete-derived").click()

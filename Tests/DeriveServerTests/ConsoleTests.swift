@@ -31,7 +31,8 @@ import Testing
         headers[.contentType] = "application/x-www-form-urlencoded"
         headers[.cookie] = String(loginCookie)
         let body = "login_token=\(token)&api_key=\(key)&api_secret=\(secret)"
-        let reply = try await API.call(client, .post, "/console/login", headers: headers, body: ByteBuffer(string: body))
+        let reply = try await API.call(
+            client, .post, "/console/login", headers: headers, body: ByteBuffer(string: body))
         guard reply.status == .seeOther,
             let set = reply.headers[values: .setCookie].first(where: { $0.hasPrefix("derive_session=") })
         else { return (reply.status, nil) }
@@ -125,7 +126,8 @@ import Testing
                 headers: [.cookie: "derive_session=" + String(repeating: "a", count: 64), Self.csrf: "x"])
             #expect(forged.status == .unauthorized)
             // The session without the CSRF token: 403, also on a change; nothing is deleted.
-            let noToken = try await API.call(client, .get, "/v1_1/demo/resources/image", headers: [.cookie: session.cookie])
+            let noToken = try await API.call(
+                client, .get, "/v1_1/demo/resources/image", headers: [.cookie: session.cookie])
             #expect(noToken.status == .forbidden)
             let deleteWithout = try await API.call(
                 client, .delete, "/v1_1/demo/resources/image/upload",
@@ -134,13 +136,17 @@ import Testing
             #expect(deleteWithout.status == .forbidden)
             let wrongToken = try await API.call(
                 client, .delete, "/v1_1/demo/resources/image/upload",
-                headers: [.cookie: session.cookie, .contentType: "application/json", Self.csrf: "0" + session.csrf.dropFirst()],
+                headers: [
+                    .cookie: session.cookie, .contentType: "application/json",
+                    Self.csrf: "0" + session.csrf.dropFirst(),
+                ],
                 body: ByteBuffer(string: #"{"public_ids":["coffee"]}"#))
             #expect(wrongToken.status == .forbidden)
             #expect(try await derive.resource(publicID: "coffee") != nil)
             // With both: the listing (with Derive's derivative counts) and the delete work.
             let headers: HTTPFields = [.cookie: session.cookie, Self.csrf: session.csrf]
-            let listing = try await API.call(client, .get, "/v1_1/demo/resources/image/upload?derived_stats=true", headers: headers)
+            let listing = try await API.call(
+                client, .get, "/v1_1/demo/resources/image/upload?derived_stats=true", headers: headers)
             #expect(listing.status == .ok)
             let first = try #require((listing.json["resources"] as? [[String: Any]])?.first)
             #expect(first["derived_count"] as? Int == 0)
@@ -152,9 +158,13 @@ import Testing
             #expect(deleted.status == .ok)
             #expect(try await derive.resource(publicID: "coffee") == nil)
             // Logout ends the session.
-            #expect(try await API.call(client, .post, "/console/logout", headers: [.cookie: session.cookie]).status == .forbidden)
+            #expect(
+                try await API.call(client, .post, "/console/logout", headers: [.cookie: session.cookie]).status
+                    == .forbidden)
             #expect(try await API.call(client, .post, "/console/logout", headers: headers).status == .ok)
-            #expect(try await API.call(client, .get, "/v1_1/demo/resources/image", headers: headers).status == .unauthorized)
+            #expect(
+                try await API.call(client, .get, "/v1_1/demo/resources/image", headers: headers).status == .unauthorized
+            )
         }
     }
 
@@ -177,7 +187,8 @@ import Testing
             let form = API.multipart([], file: (name: "x.png", bytes: ServerFixture.image("photo_coffee.png")))
             var uploading = headers
             uploading[.contentType] = form.contentType
-            let upload = try await API.call(client, .post, "/v1_1/demo/image/upload", headers: uploading, body: form.body)
+            let upload = try await API.call(
+                client, .post, "/v1_1/demo/image/upload", headers: uploading, body: form.body)
             #expect(upload.status == .forbidden)
             #expect(try await derive.resource(publicID: "coffee") != nil)
         }
@@ -192,13 +203,16 @@ import Testing
                 file: (name: "cup.png", bytes: ServerFixture.image("photo_coffee.png")))
             var uploading = headers
             uploading[.contentType] = form.contentType
-            let upload = try await API.call(client, .post, "/v1_1/demo/image/upload", headers: uploading, body: form.body)
+            let upload = try await API.call(
+                client, .post, "/v1_1/demo/image/upload", headers: uploading, body: form.body)
             #expect(upload.status == .ok)
             #expect(upload.json["public_id"] as? String == "cup")
             // Without the token the same upload is refused.
             var noToken = uploading
             noToken[Self.csrf] = nil
-            #expect(try await API.call(client, .post, "/v1_1/demo/image/upload", headers: noToken, body: form.body).status == .forbidden)
+            #expect(
+                try await API.call(client, .post, "/v1_1/demo/image/upload", headers: noToken, body: form.body).status
+                    == .forbidden)
             #expect(try await ServerFixture.get(client, "/demo/image/upload/c_scale,w_40/cup.png").status == .ok)
             let used = try await API.call(client, .get, "/v1_1/demo/derive/transformations", headers: headers)
             let entry = try #require((used.json["transformations"] as? [[String: Any]])?.first)
@@ -217,7 +231,9 @@ import Testing
                 client, .get, "/v1_1/demo/derive/events?kind=invalidate&after=\(before)", headers: headers)
             let urls = (events.json["events"] as? [[String: Any]])?.flatMap { $0["urls"] as? [String] ?? [] } ?? []
             #expect(urls.contains { $0.contains("c_scale,w_40") && $0.contains("cup") }, "\(urls)")
-            #expect(try await API.call(client, .get, "/v1_1/demo/derive/events?after=-1", headers: headers).status == .badRequest)
+            #expect(
+                try await API.call(client, .get, "/v1_1/demo/derive/events?after=-1", headers: headers).status
+                    == .badRequest)
         }
     }
 }

@@ -104,7 +104,8 @@ struct ConsoleRoutes: Sendable {
         response.headers.append(
             HTTPField(
                 name: .setCookie,
-                value: ConsoleSessions.setCookie(ConsoleSessions.cookieName, "", path: "/", request: request, maxAge: 0)))
+                value: ConsoleSessions.setCookie(ConsoleSessions.cookieName, "", path: "/", request: request, maxAge: 0)
+            ))
         return Self.secured(response)
     }
 

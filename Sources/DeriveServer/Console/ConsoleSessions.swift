@@ -35,7 +35,8 @@ final class ConsoleSessions: Sendable {
         sessions.withLock { sessions in
             if sessions.count >= maxSessions {
                 sessions = sessions.filter { $0.value.expires > now }
-                if sessions.count >= maxSessions, let oldest = sessions.min(by: { $0.value.expires < $1.value.expires }) {
+                if sessions.count >= maxSessions, let oldest = sessions.min(by: { $0.value.expires < $1.value.expires })
+                {
                     sessions[oldest.key] = nil
                 }
             }
