@@ -236,4 +236,32 @@ import Testing
                     == .badRequest)
         }
     }
+
+    /// What the console's "Delete all" on the derived-images page sends: every derivative of one
+    /// canonical transformation (a chained one here), across the library, the others kept.
+    @Test func deletingByOneTransformationFromItsListedNameKeepsTheOthers() async throws {
+        try await ServerFixture.withServer(configure: Self.configure) { derive, client in
+            for id in ["a", "b"] { try await derive.upload(ServerFixture.image("photo_coffee.png"), publicID: id) }
+            for path in ["a.jpg", "b.jpg", "a.webp"] {
+                #expect(
+                    try await ServerFixture.get(client, "/demo/image/upload/c_scale,w_40/e_grayscale/" + path).status
+                        == .ok)
+            }
+            #expect(try await ServerFixture.get(client, "/demo/image/upload/w_30/a.jpg").status == .ok)
+            let listed = try await API.admin(client, .get, "derive/transformations")
+            let entries = try #require(listed.json["transformations"] as? [[String: Any]])
+            let chained = try #require(entries.first { ($0["transformation"] as? String)?.contains("/") == true })
+            #expect(chained["derived_count"] as? Int == 3)
+            #expect(chained["originals"] as? Int == 2)
+            let name = try #require(chained["transformation"] as? String)
+            let deleted = try await API.admin(
+                client, .delete, "resources/image/upload",
+                json: #"{"all":true,"keep_original":true,"transformations":"\#(name)"}"#)
+            #expect(deleted.status == .ok)
+            let after = try #require(
+                try await API.admin(client, .get, "derive/transformations").json["transformations"] as? [[String: Any]])
+            #expect(after.map { $0["transformation"] as? String } == ["w_30"])
+            #expect(try await derive.resource(publicID: "a") != nil)
+        }
+    }
 }
