@@ -126,8 +126,14 @@ class Console:
         return self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, selector)))
 
     def go(self, hash_: str, ready: str) -> None:
-        self.d.get(self.server.base + "/console" + hash_)
-        self.css(ready)
+        """Opens a view and waits for `ready` in it (the old view is cleared first, so nothing stale matches)."""
+        if self.d.current_url.startswith(self.server.base + "/console") and self.d.find_elements(By.ID, "view"):
+            self.d.execute_script("""
+                document.getElementById('view').replaceChildren();
+                if (location.hash === arguments[0]) window.Derive.route(); else location.hash = arguments[0];""", hash_)
+        else:
+            self.d.get(self.server.base + "/console" + hash_)
+        self.css("#view " + ready if not ready.startswith("#") else ready)
 
     def shot(self, name: str) -> None:
         # Let images finish loading before the picture is taken.
@@ -179,10 +185,14 @@ def run(args: argparse.Namespace) -> None:
         # Upload two images (the file picker feeds the same code as a drop).
         c.go("#/upload", "#upload-input")
         c.d.find_element(By.ID, "upload-tags").send_keys("console-batch")
-        files = [IMAGES / "photo_coffee.png", IMAGES / "photo_chelsea.png"]
+        # Two images and a file that is not one: that file gets its own error, the others go through.
+        files = [IMAGES / "photo_coffee.png", IMAGES / "broken_not_an_image.jpg", IMAGES / "photo_chelsea.png"]
         c.d.find_element(By.ID, "upload-input").send_keys("\n".join(str(f) for f in files))
-        WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-status.ok")) == 2)
+        WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-status.ok")) == 2
+                                        and len(d.find_elements(By.CSS_SELECTOR, ".upload-status.error")) == 1)
         check("two files uploaded", True)
+        failed = c.css("tr[data-file='broken_not_an_image.jpg'] .upload-status.error").text
+        check("the broken file shows its own error", len(failed) > 5 and "HTTP" not in failed, failed)
         c.shot("upload")
         status, listing = server.admin("GET", "resources/image/upload?tags=true")
         ids = sorted(r["public_id"] for r in listing.get("resources", []))
@@ -197,6 +207,26 @@ def run(args: argparse.Namespace) -> None:
         thumbs = driver.execute_script(
             "return Array.from(document.querySelectorAll('.card img')).map(i => i.naturalWidth)")
         check("thumbnails are rendered", thumbs == [160, 160], str(thumbs))
+
+        # Paging with the API's cursor (one original a page), and the filters.
+        c.go("#/browse?max=1", ".card")
+        first = c.css(".card").get_attribute("data-public-id")
+        c.visible("#next-page").click()
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, ".card").get_attribute(
+            "data-public-id") != first)
+        second = c.css(".card").get_attribute("data-public-id")
+        check("the next page follows next_cursor", {first, second} == {"photo_coffee", "photo_chelsea"},
+              f"{first}, {second}")
+        check("the last page has no next link", not driver.find_elements(By.ID, "next-page"))
+        c.visible("#first-page").click()
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, ".card").get_attribute(
+            "data-public-id") == first)
+        c.go("#/browse?prefix=photo_ch", ".card")
+        names = [e.get_attribute("data-public-id") for e in driver.find_elements(By.CSS_SELECTOR, ".card")]
+        check("the prefix filter", names == ["photo_chelsea"], str(names))
+        c.go("#/browse?tag=nope", "#originals")
+        check("the tag filter", not driver.find_elements(By.CSS_SELECTOR, ".card"))
+        c.go("#/browse", ".card[data-public-id='photo_coffee']")
 
         # An original: request a derived URL and see it appear.
         driver.find_element(By.CSS_SELECTOR, ".card[data-public-id='photo_coffee']").click()

@@ -13,7 +13,8 @@ extension ConsoleScript {
             const tag = query.get('tag') || '';
             const type = query.get('type') || 'upload';
             const cursor = query.get('cursor') || '';
-            const params = { max_results: 24, tags: true, derived_stats: true, next_cursor: cursor };
+            const max = Math.min(500, Math.max(1, parseInt(query.get('max') || '24', 10) || 24));
+            const params = { max_results: max, tags: true, derived_stats: true, next_cursor: cursor };
             let path;
             if (tag) {
               path = 'resources/image/tags/' + encodeURIComponent(tag);
@@ -29,7 +30,7 @@ extension ConsoleScript {
             const form = el('form', { class: 'filters', id: 'browse-filters', onsubmit: (event) => {
               event.preventDefault();
               const data = new FormData(event.target);
-              location.hash = '#/browse?' + new URLSearchParams({ prefix: data.get('prefix'), tag: data.get('tag'), type: data.get('type') });
+              location.hash = '#/browse?' + new URLSearchParams({ prefix: data.get('prefix'), tag: data.get('tag'), type: data.get('type'), max });
             } },
               el('label', {}, 'Folder / prefix', el('input', { name: 'prefix', id: 'filter-prefix', value: prefix, placeholder: 'shop/' })),
               el('label', {}, 'Tag', el('input', { name: 'tag', id: 'filter-tag', value: tag })),
@@ -47,10 +48,10 @@ extension ConsoleScript {
                   el('div', { class: 'derived-stats' }, `${r.derived_count} derived · ${D.bytes(r.derived_bytes)}`),
                   (r.tags || []).length ? el('div', {}, r.tags.map((t) => el('span', { class: 'tag', text: t }))) : null))));
 
-            const base = new URLSearchParams({ prefix, tag, type });
+            const base = new URLSearchParams({ prefix, tag, type, max });
             const pager = el('div', { class: 'pager' },
               cursor ? el('a', { href: '#/browse?' + base, id: 'first-page' }, '« First page') : null,
-              page.next_cursor ? el('a', { href: '#/browse?' + new URLSearchParams({ prefix, tag, type, cursor: page.next_cursor }), id: 'next-page' }, 'Next page »') : null,
+              page.next_cursor ? el('a', { href: '#/browse?' + new URLSearchParams({ prefix, tag, type, max, cursor: page.next_cursor }), id: 'next-page' }, 'Next page »') : null,
               el('span', { class: 'muted' }, `${resources.length} original${resources.length === 1 ? '' : 's'} on this page`));
             const empty = resources.length === 0 ? el('p', { class: 'muted', text: 'No originals match.' }) : null;
             return [el('h2', { text: 'Originals' }), form, empty, grid, pager];
