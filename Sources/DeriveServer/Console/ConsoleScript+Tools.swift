@@ -107,8 +107,8 @@ extension ConsoleScript {
                 } while (cursor);
               }
               const more = capped ? 'at least ' : '';
-              const text = s.keep ? `${more}${derived} derived images of ${originals} originals (${D.bytes(bytes)}) will be deleted; the originals stay.`
-                : `${more}${originals} originals and their ${derived} derived images (${D.bytes(bytes)}) will be deleted.`;
+              const text = s.keep ? `${more}${D.count(derived, 'derived image')} of ${D.count(originals, 'original')} (${D.bytes(bytes)}) will be deleted; the originals stay.`
+                : `${more}${D.count(originals, 'original')} and their ${D.count(derived, 'derived image')} (${D.bytes(bytes)}) will be deleted.`;
               const run = el('button', { type: 'button', class: 'danger', id: 'bulk-run', disabled: originals === 0, onclick: async () => {
                 if (!(await D.confirm(`Delete by ${s.label}: ${text}`))) return;
                 run.disabled = true; cancelled = false; cancel.disabled = false; cancel.classList.remove('hidden');

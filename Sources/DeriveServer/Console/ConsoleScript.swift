@@ -29,6 +29,7 @@ enum ConsoleScript {
           while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
           return (i === 0 ? String(n) : n.toFixed(1)) + ' ' + units[i];
         };
+        D.count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
         D.date = (iso) => (iso ? iso.replace('T', ' ').replace('Z', ' UTC') : '');
         // A delivery URL as a path on this origin (the page only loads same-origin resources).
         D.path = function (url) {
