@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -96,6 +98,23 @@ class Server:
             except ValueError:
                 return e.code, {}
 
+    def render(self, transformation: str, files: list[str]) -> None:
+        for name in files:
+            with urllib.request.urlopen(f"{self.base}/{CLOUD}/image/upload/{transformation}/{name}", timeout=60) as r:
+                r.read()
+
+    def upload(self, data: bytes, public_id: str, tags: str) -> int:
+        """A signed Upload API call (urlencoded, the image as a data URI), as an SDK would make it."""
+        params = {"public_id": public_id, "tags": tags, "timestamp": str(int(time.time()))}
+        to_sign = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+        params["signature"] = hashlib.sha1((to_sign + SECRET).encode()).hexdigest()
+        params["api_key"] = KEY
+        params["file"] = "data:image/png;base64," + base64.b64encode(data).decode()
+        body = urllib.parse.urlencode(params).encode()
+        status, _ = self.request("POST", f"/v1_1/{CLOUD}/image/upload",
+                                 {"Content-Type": "application/x-www-form-urlencoded"}, body)
+        return status
+
     def admin(self, method: str, path: str, params: dict | None = None) -> tuple[int, dict]:
         auth = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
         headers = {"Authorization": auth, "Content-Type": "application/json"}
@@ -135,12 +154,12 @@ class Console:
             self.d.get(self.server.base + "/console" + hash_)
         self.css("#view " + ready if not ready.startswith("#") else ready)
 
+    def images_loaded(self) -> None:
+        WebDriverWait(self.d, 60).until(
+            lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete)"))
+
     def shot(self, name: str) -> None:
-        # Let images finish loading before the picture is taken.
-        deadline = time.time() + 20
-        while time.time() < deadline and not self.d.execute_script(
-                "return Array.from(document.images).every(i => i.complete)"):
-            time.sleep(0.2)
+        self.images_loaded()  # let images finish loading before the picture is taken
         path = self.shots / f"{name}.png"
         # The whole page (up to 2400 px high), then back to the usual window.
         height = min(2400, max(900, self.d.execute_script("return document.documentElement.scrollHeight")))
@@ -292,9 +311,20 @@ def run(args: argparse.Namespace) -> None:
         check("nothing was deleted by the refused calls",
               server.admin("GET", "resources/image/upload/photo_coffee")[0] == 200)
 
-        # Derived images across the library.
-        c.go("#/derived", "#transformations")
+        # Derived images across the library: the thumbnails as one transformation (rendered again here:
+        # the browser keeps its cached copies); delete all of them.
+        server.render("c_fill,h_160,w_160", ["photo_coffee.jpg", "photo_chelsea.jpg"])
+        thumbs = "#transformations tr[data-transformation='c_fill,h_160,w_160']"
+        c.go("#/derived", thumbs)
+        check("the derived page counts a transformation's images", "2" in c.css(thumbs).text.split(), c.css(thumbs).text)
         c.shot("derived")
+        c.css(thumbs + " .delete-transformation").click()
+        c.confirm()
+        urls = [li.text for li in c.css("#invalidation-urls").find_elements(By.TAG_NAME, "li")]
+        check("deleting a transformation's images names their URLs",
+              len(urls) == 2 and all("c_fill,h_160,w_160" in u for u in urls), str(urls))
+        check("the transformation is gone from the list", not driver.find_elements(By.CSS_SELECTOR, thumbs))
+        server.render("c_scale,w_50", ["photo_coffee.jpg", "photo_chelsea.jpg", "photo_chelsea.webp"])
 
         # A read-only key sees the console without delete buttons.
         c.logout()
@@ -349,6 +379,42 @@ def run(args: argparse.Namespace) -> None:
         check("bulk delete of originals by tag reports the count", True)
         status, listing = server.admin("GET", "resources/image/upload")
         check("the library is empty", status == 200 and listing.get("resources") == [], str(listing))
+
+        # Cancel: 1,001 originals take two batches (1,000 a call); cancelling stops after the first.
+        tiny = (IMAGES / "tiny_1x1.png").read_bytes()
+        statuses = {server.upload(tiny, f"many/{i:04d}", "many") for i in range(1001)}
+        check("1,001 originals seeded", statuses == {200}, str(statuses))
+        c.go("#/bulk", "#bulk-form")
+        c.d.find_element(By.ID, "bulk-value").send_keys("many")
+        Select(c.d.find_element(By.ID, "bulk-what")).select_by_value("originals")
+        c.d.find_element(By.ID, "bulk-preview").click()
+        WebDriverWait(driver, 60).until(lambda d: "1001 originals" in d.find_element(By.ID, "bulk-count").text)
+        c.visible("#bulk-run").click()
+        c.visible("#confirm-ok")
+        # Confirm, then press Cancel as soon as the run shows it (while the first batch is in flight).
+        driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            document.getElementById('confirm-ok').click();
+            const poll = () => {
+              const cancel = document.getElementById('bulk-cancel');
+              if (!cancel.classList.contains('hidden')) { cancel.click(); done(); } else setTimeout(poll, 1);
+            };
+            poll();""")
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "bulk-originals"))
+        result = c.css("#bulk-result").text
+        check("cancelling stops after the current batch",
+              result.startswith("Cancelled") and c.d.find_element(By.ID, "bulk-originals").text == "1000"
+              and c.d.find_element(By.ID, "bulk-batches").text == "1", result)
+        status, left = server.admin("GET", "resources/image/tags/many")
+        check("one original is left after the cancelled run", len(left.get("resources", [])) == 1, str(left)[:200])
+        c.d.find_element(By.ID, "bulk-preview").click()
+        WebDriverWait(driver, 30).until(lambda d: "1 original and" in d.find_element(By.ID, "bulk-count").text)
+        c.visible("#bulk-run").click()
+        c.confirm()
+        WebDriverWait(driver, 60).until(
+            lambda d: d.find_elements(By.ID, "bulk-originals") and d.find_element(By.ID, "bulk-originals").text == "1"
+            and d.find_element(By.ID, "bulk-result").text.startswith("Done"))
+        check("the rest goes in a second run", server.admin("GET", "resources/image/tags/many")[1].get("resources") == [])
 
         # No Content-Security-Policy violations or script errors in the browser's log.
         errors = [e["message"] for e in driver.get_log("browser")
