@@ -28,4 +28,23 @@ extension Derive {
         }
         return records.map(DeriveEvent.init)
     }
+
+    /// A page of the derivatives of one canonical transformation across the library (Cloudinary's
+    /// `GET transformations/<t>` lists them too). `cursor`: the previous page's `nextCursor`.
+    public func derivatives(
+        transformation: String, resourceType: String = "image", cursor: String? = nil, maxResults: Int = 100
+    ) async throws(DeriveError) -> (derivatives: [DerivativeRecord], nextCursor: String?) {
+        let after: Int64?
+        if let cursor {
+            guard let value = Int64(cursor), value >= 0 else { throw .invalidArgument("invalid next_cursor") }
+            after = value
+        } else {
+            after = nil
+        }
+        let page = try await storing {
+            try await self.catalog.derivatives(
+                transformation: transformation, resourceType: resourceType, after: after, limit: maxResults)
+        }
+        return (page.derivatives, page.nextCursor.map(String.init))
+    }
 }

@@ -172,6 +172,11 @@ public protocol Catalog: Sendable {
     /// The canonical transformations with derivatives of `resourceType`, most used first.
     func transformationUsage(resourceType: String, limit: Int) async throws(StoreError) -> [TransformationUsage]
 
+    /// A page (1...500) of the derivatives with canonical `transformation`, oldest row first; pass
+    /// `nextCursor` to continue (nil: the last page).
+    func derivatives(transformation: String, resourceType: String, after cursor: Int64?, limit: Int)
+        async throws(StoreError) -> (derivatives: [DerivativeRecord], nextCursor: Int64?)
+
     /// Throws unless the catalog answers a read now (a health check).
     func ping() async throws(StoreError)
 

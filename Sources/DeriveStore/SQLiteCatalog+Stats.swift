@@ -47,4 +47,26 @@ extension SQLiteCatalog {
             }
         }
     }
+
+    public func derivatives(
+        transformation: String, resourceType: String, after cursor: Int64?, limit: Int
+    ) async throws(StoreError) -> (derivatives: [DerivativeRecord], nextCursor: Int64?) {
+        let limit = min(max(limit, 1), ResourceQuery.maxPageSize)
+        return try await read { db in
+            let columns = Self.derivativeColumns.split(separator: ", ").map { "d." + $0 }.joined(separator: ", ")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(columns), r.resource_type, r.type, r.public_id, d.seq
+                    FROM derivatives d JOIN resources r ON r.id = d.resource_id
+                    WHERE d.transformation = ? AND r.resource_type = ? AND d.seq > ? ORDER BY d.seq LIMIT ?
+                    """,
+                arguments: [transformation, resourceType, cursor ?? 0, limit + 1])
+            let records = rows.prefix(limit).map {
+                Self.derivative(from: $0, key: ResourceKey(resourceType: $0[11], type: $0[12], publicID: $0[13]))
+            }
+            let next: Int64? = rows.count > limit ? rows[limit - 1][14] : nil
+            return (Array(records), next)
+        }
+    }
 }

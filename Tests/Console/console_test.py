@@ -317,6 +317,10 @@ def run(args: argparse.Namespace) -> None:
         thumbs = "#transformations tr[data-transformation='c_fill,h_160,w_160']"
         c.go("#/derived", thumbs)
         check("the derived page counts a transformation's images", "2" in c.css(thumbs).text.split(), c.css(thumbs).text)
+        c.css(thumbs + " .show-derived").click()
+        WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".derived-list tr[data-public-id]")) == 2)
+        listed = sorted(e.get_attribute("data-public-id") for e in driver.find_elements(By.CSS_SELECTOR, ".derived-list tr[data-public-id]"))
+        check("a transformation lists its derived images", listed == ["photo_chelsea", "photo_coffee"], str(listed))
         c.shot("derived")
         c.css(thumbs + " .delete-transformation").click()
         c.confirm()

@@ -254,6 +254,21 @@ import Testing
             #expect(chained["derived_count"] as? Int == 3)
             #expect(chained["originals"] as? Int == 2)
             let name = try #require(chained["transformation"] as? String)
+            // Its derived images, two a page.
+            let query =
+                "derive/derived?max_results=2&transformation="
+                + name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let first = try await API.admin(client, .get, query)
+            let firstItems = try #require(first.json["derived"] as? [[String: Any]])
+            let cursor = try #require(first.json["next_cursor"] as? String)
+            let second = try await API.admin(client, .get, query + "&next_cursor=" + cursor)
+            let secondItems = try #require(second.json["derived"] as? [[String: Any]])
+            #expect(second.json["next_cursor"] == nil)
+            let listedIDs = (firstItems + secondItems).compactMap { $0["public_id"] as? String }.sorted()
+            #expect(listedIDs == ["a", "a", "b"])
+            #expect((firstItems + secondItems).allSatisfy { $0["transformation"] as? String == name })
+            #expect(try await API.admin(client, .get, "derive/derived").status == .badRequest)
+            #expect(try await API.admin(client, .get, query + "&next_cursor=x").status == .badRequest)
             let deleted = try await API.admin(
                 client, .delete, "resources/image/upload",
                 json: #"{"all":true,"keep_original":true,"transformations":"\#(name)"}"#)

@@ -60,7 +60,7 @@ struct AdminRoutes: Sendable {
             if let next = page.nextCursor { body["next_cursor"] = .string(next) }
             return apiResponse(body)
         case (_, "derive"):
-            return try await DeriveAdminRoutes(derive: derive).handle(method, Array(path.dropFirst()), p)
+            return try await DeriveAdminRoutes(derive: derive).handle(method, Array(path.dropFirst()), p, json)
         case (_, "transformations"):
             return try await NamedTransformationRoutes(derive: derive).handle(method, Array(path.dropFirst()), p, json)
         default:

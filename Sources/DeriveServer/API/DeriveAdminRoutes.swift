@@ -10,6 +10,9 @@ import Hummingbird
 /// - `GET derive/transformations[?resource_type=image&max_results=1000]`: every canonical
 ///   transformation with derivatives: `{"transformations":[{"transformation","derived_count",
 ///   "derived_bytes","originals"}]}`, most used first.
+/// - `GET derive/derived?transformation=<canonical>[&max_results=100&next_cursor=…]`: a page of that
+///   transformation's derived images across the library: `{"derived":[{id, transformation, format, bytes,
+///   width, height, url, secure_url, renderer, created_at, public_id, type, resource_type}],"next_cursor"}`.
 /// - `GET derive/events?after=<seq>[&kind=invalidate&max_results=100]`: the event log after a
 ///   position: `{"events":[{"seq","time","kind","resource_type","type","public_id","version","urls"}],
 ///   "last_sequence":N,"next_after":N}`. `next_after` is where the next call continues (the last
@@ -18,13 +21,16 @@ import Hummingbird
 struct DeriveAdminRoutes: Sendable {
     let derive: Derive
 
-    func handle(_ method: HTTPRequest.Method, _ path: [String], _ p: APIParameters) async throws -> Response {
+    func handle(_ method: HTTPRequest.Method, _ path: [String], _ p: APIParameters, _ json: APIRepresentation)
+        async throws -> Response
+    {
         guard method == .get, path.count == 1 else {
             throw APIError.notFound("No Admin API endpoint \(method.rawValue) /derive/\(path.joined(separator: "/"))")
         }
         switch path[0] {
         case "transformations": return try await transformations(p)
         case "events": return try await events(p)
+        case "derived": return try await derived(p, json)
         default: throw APIError.notFound("No Admin API endpoint GET /derive/\(path[0].prefix(64))")
         }
     }
@@ -42,6 +48,27 @@ struct DeriveAdminRoutes: Sendable {
                     ])
                 })
         ])
+    }
+
+    private func derived(_ p: APIParameters, _ json: APIRepresentation) async throws -> Response {
+        guard let transformation = p.string("transformation") else {
+            throw APIError.badRequest("Missing required parameter - transformation")
+        }
+        let page = try await derive.derivatives(
+            transformation: transformation, resourceType: p.string("resource_type") ?? "image",
+            cursor: p.string("next_cursor"), maxResults: try p.int("max_results", in: 1...500) ?? 100)
+        var body: [String: JSONValue] = [
+            "derived": .array(
+                page.derivatives.map { d in
+                    var entry = json.derivative(d)
+                    entry["public_id"] = .string(d.key.publicID)
+                    entry["type"] = .string(d.key.type)
+                    entry["resource_type"] = .string(d.key.resourceType)
+                    return .object(entry)
+                })
+        ]
+        if let next = page.nextCursor { body["next_cursor"] = .string(next) }
+        return apiResponse(body)
     }
 
     private func events(_ p: APIParameters) async throws -> Response {

@@ -33,12 +33,35 @@ extension ConsoleScript {
             const page = await D.api('GET', 'derive/transformations', {});
             const readOnly = D.state.session.read_only;
             const status = el('p', { id: 'derived-status', class: 'muted' });
+            // A transformation's derived images, a page at a time (next_cursor), in a row under it.
+            const show = async (t, row, button) => {
+              button.disabled = true;
+              const list = el('tbody');
+              const more = el('button', { type: 'button', class: 'more-derived hidden' }, 'More');
+              const detail = el('tr', { class: 'derived-list' }, el('td', { colspan: 5 },
+                el('table', {}, el('thead', {}, el('tr', {}, ['Preview', 'Original', 'Format', 'Size', 'Bytes', 'Created'].map((h) => el('th', { text: h })))), list), more));
+              row.after(detail);
+              let cursor = null;
+              const load = async () => {
+                const page = await D.api('GET', 'derive/derived', { transformation: t.transformation, max_results: 50, next_cursor: cursor });
+                list.append(...page.derived.map((d) => el('tr', { 'data-public-id': d.public_id },
+                  el('td', {}, el('img', { class: 'preview', src: D.path(d.url), alt: d.public_id, loading: 'lazy' })),
+                  el('td', {}, el('a', { href: '#/resource/' + d.type + '/' + encodeURIComponent(d.public_id), text: d.public_id })),
+                  el('td', { text: d.format }), el('td', { text: `${d.width}×${d.height}` }),
+                  el('td', { class: 'num', text: D.bytes(d.bytes) }), el('td', { text: D.date(d.created_at) }))));
+                cursor = page.next_cursor || null;
+                more.classList.toggle('hidden', !cursor);
+              };
+              more.addEventListener('click', load);
+              await load();
+            };
             const rows = page.transformations.map((t) => el('tr', { 'data-transformation': t.transformation },
               el('td', {}, el('code', { text: t.transformation || '(format conversion only)' }), t.transformation === D.thumbnail ? el('div', { class: 'muted', text: 'console thumbnails' }) : null),
               el('td', { class: 'num', text: t.derived_count }),
               el('td', { class: 'num', text: t.originals }),
               el('td', { class: 'num', text: D.bytes(t.derived_bytes) }),
-              el('td', {}, readOnly || !t.transformation ? null : el('button', { type: 'button', class: 'danger delete-transformation', onclick: async () => {
+              el('td', {}, el('button', { type: 'button', class: 'show-derived', onclick: (e) => show(t, e.target.closest('tr'), e.target) }, 'Show'), ' ',
+                readOnly || !t.transformation ? null : el('button', { type: 'button', class: 'danger delete-transformation', onclick: async () => {
                 if (!(await D.confirm(`Delete all ${t.derived_count} derived images of ${t.transformation}? Originals stay.`))) return;
                 status.textContent = 'Deleting…';
                 const before = await D.lastSequence();
@@ -52,7 +75,7 @@ extension ConsoleScript {
             const bytes = page.transformations.reduce((s, t) => s + t.derived_bytes, 0);
             return [
               el('h2', { text: 'Derived images by transformation' }),
-              el('p', { class: 'muted', text: `${page.transformations.length} transformations, ${total} derived images, ${D.bytes(bytes)}.` }),
+              el('p', { class: 'muted', text: `${D.count(page.transformations.length, 'transformation')}, ${D.count(total, 'derived image')}, ${D.bytes(bytes)}.` }),
               status,
               el('table', { id: 'transformations' },
                 el('thead', {}, el('tr', {}, el('th', { text: 'Transformation' }), el('th', { class: 'num', text: 'Derived images' }), el('th', { class: 'num', text: 'Originals' }), el('th', { class: 'num', text: 'Bytes' }), el('th'))),
