@@ -248,6 +248,17 @@ import Testing
                         == .ok)
             }
             #expect(try await ServerFixture.get(client, "/demo/image/upload/w_30/a.jpg").status == .ok)
+            // Each original's count and bytes in the listing.
+            let originals = try #require(
+                try await API.admin(client, .get, "resources/image/upload?derived_stats=true").json["resources"]
+                    as? [[String: Any]])
+            let stats = Dictionary(
+                uniqueKeysWithValues: originals.map {
+                    ($0["public_id"] as? String ?? "", ($0["derived_count"] as? Int, $0["derived_bytes"] as? Int))
+                })
+            #expect(stats["a"]?.0 == 3)
+            #expect(stats["b"]?.0 == 1)
+            #expect((stats["a"]?.1 ?? 0) > (stats["b"]?.1 ?? 0) && (stats["b"]?.1 ?? 0) > 0)
             let listed = try await API.admin(client, .get, "derive/transformations")
             let entries = try #require(listed.json["transformations"] as? [[String: Any]])
             let chained = try #require(entries.first { ($0["transformation"] as? String)?.contains("/") == true })
