@@ -256,6 +256,10 @@ def run(args: argparse.Namespace) -> None:
         row = c.css("#derived tr[data-transformation='c_fill,h_150,w_200']")
         check("the derived image appears", "webp" in row.text and "200×150" in row.text, row.text)
         c.shot("original")
+        copy = row.find_element(By.CSS_SELECTOR, ".copy")
+        copy.click()
+        WebDriverWait(driver, 10).until(lambda d: copy.text != "Copy URL")
+        check("Copy URL copies", copy.text == "Copied", copy.text)
         c.go("#/browse", ".card[data-public-id='photo_coffee']")
         counts = c.css(".card[data-public-id='photo_coffee'] .derived-stats").text
         check("the grid counts the original's derived images", counts.startswith("2 derived"), counts)

@@ -84,6 +84,7 @@ enum ConsoleAssets {
         .error { color: var(--danger); }
         .ok { color: #17803d; }
         .hidden { display: none !important; }
+        .offscreen { position: fixed; left: -9999px; top: 0; }
         body.readonly .write-only { display: none !important; }
         button { font: inherit; padding: 4px 10px; border: 1px solid var(--line); background: #fff; border-radius: 4px; cursor: pointer; }
         button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }

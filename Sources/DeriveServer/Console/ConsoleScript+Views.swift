@@ -110,7 +110,7 @@ extension ConsoleScript {
             };
 
             const rows = r.derived.map((d) => el('tr', { 'data-derived-id': d.id, 'data-transformation': d.transformation },
-              el('td', {}, el('img', { class: 'preview', src: D.path(d.url), alt: d.transformation, loading: 'lazy' })),
+              el('td', {}, type === 'upload' ? el('img', { class: 'preview', src: D.path(d.url), alt: d.transformation, loading: 'lazy' }) : null),
               el('td', {}, el('code', { text: d.transformation || '(format only)' }), d.transformation === D.thumbnail ? el('div', { class: 'muted', text: 'console thumbnail' }) : null),
               el('td', { text: d.format }),
               el('td', { text: `${d.width}×${d.height}` }),

@@ -140,9 +140,21 @@ enum ConsoleScript {
         D.flash = function (node) { D.state.flash = node; };
         D.takeFlash = function () { const node = D.state.flash; D.state.flash = null; return node; };
 
+        // The clipboard API needs a secure context (HTTPS or loopback); elsewhere a selected textarea.
         D.copy = async function (text, button) {
-          try { await navigator.clipboard.writeText(text); button.textContent = 'Copied'; }
-          catch (e) { button.textContent = 'Copy failed'; }
+          try {
+            if (navigator.clipboard) await navigator.clipboard.writeText(text);
+            else {
+              const area = D.el('textarea', { class: 'offscreen', readonly: true });
+              area.value = text;
+              document.body.append(area);
+              area.select();
+              const copied = document.execCommand('copy');
+              area.remove();
+              if (!copied) throw new Error('not copied');
+            }
+            button.textContent = 'Copied';
+          } catch (e) { button.textContent = 'Copy failed'; }
           setTimeout(() => { button.textContent = 'Copy URL'; }, 1500);
         };
 
