@@ -190,6 +190,15 @@ import Testing
             let upload = try await API.call(
                 client, .post, "/v1_1/demo/image/upload", headers: uploading, body: form.body)
             #expect(upload.status == .forbidden)
+            // Signed by the read-only pair (no session): refused too.
+            let signed = API.multipart(
+                API.signed([("public_id", "coffee")], secret: API.readOnlySecret).map {
+                    $0.0 == "api_key" ? ("api_key", API.readOnlyKey) : $0
+                }, file: nil)
+            let destroy = try await API.call(
+                client, .post, "/v1_1/demo/image/destroy", headers: [.contentType: signed.contentType],
+                body: signed.body)
+            #expect(destroy.status == .forbidden, "\(destroy.message ?? "")")
             #expect(try await derive.resource(publicID: "coffee") != nil)
         }
     }

@@ -90,6 +90,8 @@ struct APIAuth: Sendable {
             throw .unauthorized(
                 "Invalid Signature \(signature.prefix(64)). String to sign - '\(toSign.prefix(2_000))'.")
         }
+        // Every Upload API action changes something: a read-only pair may only read the Admin API.
+        if pair.readOnly { throw .forbidden("api_key \(key) is read-only") }
         return pair
     }
 }
