@@ -13,7 +13,7 @@ SOAK_SECONDS ?= 60
 # Extra soak flags (e.g. --tolerate-unexplained-crashes 1 while chasing a crash; README, "Known problems").
 SOAK_FLAGS ?=
 
-.PHONY: run test deps test-deps build release fuzz fuzz-render fuzz-image soak sdk-compat bench clean
+.PHONY: run test deps test-deps build release fuzz fuzz-render fuzz-image soak sdk-compat console-test bench clean
 
 # System libraries: libvips (and its headers) for rendering, SQLite headers for GRDB.
 deps:
@@ -46,6 +46,7 @@ run: release
 
 # The leak check counts libvips objects process-wide, so it runs alone after the main pass; then the
 # server is soaked for SOAK_SECONDS (Scripts/soak.sh), the Cloudinary SDKs drive it (Scripts/sdk-compat.sh),
+# headless Chromium drives the web console (Scripts/console-test.sh),
 # the parser and the render path are fuzzed for
 # FUZZ_SECONDS each and the decoders for IMAGE_FUZZ_SECONDS.
 test: test-deps
@@ -54,6 +55,7 @@ test: test-deps
 	DERIVE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests
 	Scripts/soak.sh $(SOAK_SECONDS) $(SOAK_FLAGS)
 	Scripts/sdk-compat.sh
+	Scripts/console-test.sh
 	Scripts/fuzz-transform.sh $(FUZZ_SECONDS)
 	Scripts/fuzz-render.sh $(FUZZ_SECONDS)
 	Scripts/fuzz-image.sh $(IMAGE_FUZZ_SECONDS)
@@ -78,6 +80,11 @@ soak: deps
 sdk-compat: deps
 	$(SWIFT) build --product derive
 	Scripts/sdk-compat.sh
+
+# The web console in headless Chromium (Selenium; Tests/Console); screenshots in .build/console-test/screenshots/.
+console-test: deps
+	$(SWIFT) build --product derive
+	Scripts/console-test.sh
 
 # package-benchmark suites (release build of the Benchmarks package); see BENCHMARKS.md.
 bench: deps

@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import Prometheus
 
-/// The HTTP face of Derive: delivery URLs and health.
+/// The HTTP face of Derive: delivery URLs, the Upload and Admin API, the web console, health.
 public enum DeriveHTTPServer {
     /// Builds the application. `onRunning` receives the bound port once the server listens
     /// (useful with port 0).
@@ -32,7 +32,10 @@ public enum DeriveHTTPServer {
         router.add(middleware: DeliveryMiddleware(delivery: delivery, prefix: "/\(derive.configuration.cloudName)/"))
         let health = HealthCheck(derive: derive)
         router.get("/health") { _, context in try await health.response(logger: context.logger) }
-        let api = APIRoutes(derive: derive)
+        // The web console (`/console`): its sessions also authorize the API calls its page makes.
+        let sessions = ConsoleSessions()
+        ConsoleRoutes(configuration: derive.configuration, sessions: sessions).register(on: router)
+        let api = APIRoutes(derive: derive, sessions: sessions)
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on("/v1_1/**", method: method) { request, context in
                 try await withTaskExecutorPreference(APIExecutor.shared) {

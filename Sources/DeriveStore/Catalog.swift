@@ -179,6 +179,17 @@ public protocol Catalog: Sendable {
     /// Counts and bytes of originals and derivatives.
     func usage() async throws(StoreError) -> CatalogUsage
 
+    /// Each existing original's derivative count and bytes (missing keys are left out).
+    func derivativeStats(of keys: [ResourceKey]) async throws(StoreError) -> [ResourceKey: DerivativeStats]
+
+    /// The canonical transformations with derivatives of `resourceType`, most used first.
+    func transformationUsage(resourceType: String, limit: Int) async throws(StoreError) -> [TransformationUsage]
+
+    /// A page (1...500) of the derivatives with canonical `transformation`, oldest row first; pass
+    /// `nextCursor` to continue (nil: the last page).
+    func derivatives(transformation: String, resourceType: String, after cursor: Int64?, limit: Int)
+        async throws(StoreError) -> (derivatives: [DerivativeRecord], nextCursor: Int64?)
+
     /// Throws unless the catalog answers a read now (a health check).
     func ping() async throws(StoreError)
 

@@ -216,3 +216,29 @@ public struct CatalogUsage: Sendable, Hashable {
         self.derivativeBytes = derivativeBytes
     }
 }
+
+/// How many derivatives one original has, and their bytes.
+public struct DerivativeStats: Sendable, Hashable {
+    public var count: Int
+    public var bytes: Int
+
+    public init(count: Int, bytes: Int) {
+        self.count = count
+        self.bytes = bytes
+    }
+}
+
+/// A canonical transformation in use: its derivatives, their bytes, and how many originals have one.
+public struct TransformationUsage: Sendable, Hashable {
+    public var transformation: String
+    public var derivatives: Int
+    public var bytes: Int
+    public var originals: Int
+
+    public init(transformation: String, derivatives: Int, bytes: Int, originals: Int) {
+        self.transformation = transformation
+        self.derivatives = derivatives
+        self.bytes = bytes
+        self.originals = originals
+    }
+}

@@ -9,8 +9,12 @@ import Hummingbird
 /// - Admin API: HTTP Basic with `api_key:api_secret` (cloudinary-api.md §5.1).
 /// - Upload API: `api_key`, `timestamp` and `signature` among the parameters (§4.3): SHA-1 or
 ///   SHA-256 by length, v2 then v1 string-to-sign, the timestamp within the tolerance of now.
+///
+/// The web console's session (cookie + `X-CSRF-Token`, see ``ConsoleSessions``) stands in for both
+/// when a call carries no Basic credentials (Admin) or no signature (Upload).
 struct APIAuth: Sendable {
     let configuration: APIConfiguration
+    var sessions: ConsoleSessions?
 
     /// The key pair of an Admin API call; `write` calls refuse read-only pairs (403).
     func adminCaller(_ request: Request, write: Bool) throws(APIError) -> APIConfiguration.KeyPair {
@@ -18,6 +22,7 @@ struct APIAuth: Sendable {
             throw .unauthorized("the Admin API is disabled: no API key is configured")
         }
         guard let header = request.headers[.authorization] else {
+            if let pair = try sessions?.caller(request, configuration: configuration, write: write) { return pair }
             throw .unauthorized("Missing credentials: send the API key and secret with HTTP Basic authentication")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
@@ -41,11 +46,18 @@ struct APIAuth: Sendable {
     /// The key pair of a signed Upload API call (its `signature` verified against the other
     /// parameters). `excludingNotificationParameters`: the tags and context endpoints, where the SDK
     /// sends `notification_url` and `batch_id` unsigned.
+    /// A console session (no `signature` among the parameters) may call every action but read-only
+    /// pairs may not (each action changes something).
     func uploadCaller(
-        _ parameters: APIParameters, now: Date = Date(), excludingNotificationParameters: Bool = false
+        _ parameters: APIParameters, request: Request, now: Date = Date(), excludingNotificationParameters: Bool = false
     ) throws(APIError) -> APIConfiguration.KeyPair {
         guard !configuration.keys.isEmpty else {
             throw .unauthorized("the Upload API is disabled: no API key is configured")
+        }
+        if parameters.string("signature") == nil,
+            let pair = try sessions?.caller(request, configuration: configuration, write: true)
+        {
+            return pair
         }
         guard let key = parameters.string("api_key") else {
             throw .unauthorized("Missing required parameter - api_key")
@@ -78,6 +90,8 @@ struct APIAuth: Sendable {
             throw .unauthorized(
                 "Invalid Signature \(signature.prefix(64)). String to sign - '\(toSign.prefix(2_000))'.")
         }
+        // Every Upload API action changes something: a read-only pair may only read the Admin API.
+        if pair.readOnly { throw .forbidden("api_key \(key) is read-only") }
         return pair
     }
 }

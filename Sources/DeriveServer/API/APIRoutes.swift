@@ -10,8 +10,8 @@ struct APIRoutes: Sendable {
     let admin: AdminRoutes
     let cloudName: String
 
-    init(derive: Derive) {
-        let auth = APIAuth(configuration: derive.configuration.api)
+    init(derive: Derive, sessions: ConsoleSessions? = nil) {
+        let auth = APIAuth(configuration: derive.configuration.api, sessions: sessions)
         upload = UploadRoutes(derive: derive, auth: auth)
         admin = AdminRoutes(
             derive: derive, auth: auth,

@@ -61,6 +61,8 @@ struct AdminRoutes: Sendable {
             var body: [String: JSONValue] = ["tags": .strings(page.tags)]
             if let next = page.nextCursor { body["next_cursor"] = .string(next) }
             return apiResponse(body)
+        case (_, "derive"):
+            return try await DeriveAdminRoutes(derive: derive).handle(method, Array(path.dropFirst()), p, json)
         case (_, "transformations"):
             return try await NamedTransformationRoutes(derive: derive).handle(method, Array(path.dropFirst()), p, json)
         default:
@@ -155,7 +157,16 @@ struct AdminRoutes: Sendable {
             }
         }
         let page = try await derive.listResources(query)
-        var body: [String: JSONValue] = ["resources": .array(page.resources.map { .object(listed($0, p, json)) })]
+        var entries = page.resources.map { listed($0, p, json) }
+        // Derive's extension: each original's derivative count and bytes (the console's grid).
+        if try p.bool("derived_stats") == true {
+            let stats = try await derive.derivativeStats(of: page.resources.map(\.key))
+            for (index, resource) in page.resources.enumerated() {
+                entries[index]["derived_count"] = .int(stats[resource.key]?.count ?? 0)
+                entries[index]["derived_bytes"] = .int(stats[resource.key]?.bytes ?? 0)
+            }
+        }
+        var body: [String: JSONValue] = ["resources": .array(entries.map { .object($0) })]
         if let next = page.nextCursor { body["next_cursor"] = .string(next) }
         return apiResponse(body)
     }

@@ -24,10 +24,10 @@ struct UploadRoutes: Sendable {
         let json = APIRepresentation(configuration: derive.configuration, request: request)
         switch action {
         case "upload":
-            let caller = try auth.uploadCaller(parameters)
+            let caller = try auth.uploadCaller(parameters, request: request)
             return try await upload(parameters, caller: caller, json: json)
         case "destroy":
-            _ = try auth.uploadCaller(parameters)
+            _ = try auth.uploadCaller(parameters, request: request)
             guard let publicID = parameters.string("public_id") else {
                 throw APIError.badRequest("Missing required parameter - public_id")
             }
@@ -37,16 +37,16 @@ struct UploadRoutes: Sendable {
                 notificationURL: parameters.string("notification_url"))
             return apiResponse(["result": .string(outcome.status == .deleted ? "ok" : "not found")])
         case "explicit":
-            let caller = try auth.uploadCaller(parameters)
+            let caller = try auth.uploadCaller(parameters, request: request)
             return try await explicit(parameters, caller: caller, json: json)
         case "tags":
-            _ = try auth.uploadCaller(parameters, excludingNotificationParameters: true)
+            _ = try auth.uploadCaller(parameters, request: request, excludingNotificationParameters: true)
             return try await tags(parameters)
         case "context":
-            _ = try auth.uploadCaller(parameters, excludingNotificationParameters: true)
+            _ = try auth.uploadCaller(parameters, request: request, excludingNotificationParameters: true)
             return try await context(parameters)
         case "rename":
-            _ = try auth.uploadCaller(parameters)
+            _ = try auth.uploadCaller(parameters, request: request)
             return try await rename(parameters, json: json)
         default:
             throw APIError.notFound("Derive does not implement the Upload API action \"\(action.prefix(40))\"")
