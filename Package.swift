@@ -46,6 +46,8 @@ let package = Package(
                 // The SQLite C API itself, for the event log's bulk inserts (see SQLiteBinding.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Blob file I/O on threads of its own (BlockingIO.swift).
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -26,11 +26,7 @@ struct CLI {
     /// Swift's cooperative threads (two on a 2-core machine), or every other test in the process
     /// stalls meanwhile.
     static func run(_ arguments: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try runWaiting(arguments) })
-            }
-        }
+        try await onOwnThread { try runWaiting(arguments) }
     }
 
     private static func runWaiting(_ arguments: [String]) throws -> Result {
@@ -178,5 +174,14 @@ struct CLI {
         let result = try await CLI.run(["explain", "wd_300"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("did you mean \"w\""), "\(result.stderr)")
+    }
+}
+
+/// Runs blocking work (waiting for a child process) on a thread of its own. Not on Dispatch's
+/// global queues either: on Linux their width is the number of cores, and blocking them held up
+/// the other tests running in parallel.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
     }
 }

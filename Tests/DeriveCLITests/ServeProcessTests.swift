@@ -59,12 +59,9 @@ import Testing
     /// Stops the server and waits for it on a dispatch thread: waiting must not block one of the
     /// cooperative threads that every other test in this process shares.
     static func stop(_ process: Process) async {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.terminate()
-                process.waitUntilExit()
-                continuation.resume()
-            }
+        _ = try? await onOwnThread {
+            process.terminate()
+            process.waitUntilExit()
         }
     }
 

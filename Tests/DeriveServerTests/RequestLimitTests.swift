@@ -41,7 +41,7 @@ final class RawConnection: @unchecked Sendable {
     /// reads run on a thread of their own: on the cooperative pool they would hold up the server.
     func readUntilClosed() async -> String {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.readBlocking()) }
+            Thread { continuation.resume(returning: self.readBlocking()) }.start()
         }
     }
 

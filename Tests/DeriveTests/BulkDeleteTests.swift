@@ -80,7 +80,7 @@ import Testing
 
     @Test func deleteByTagAcrossDeliveryTypesKeepsSharedBlobs() async throws {
         try await LifecycleFixture.with { fixture in
-            let tagged: (Int) -> [String] = { $0 % 3 == 0 ? ["t3", "other"] : ["other"] }
+            let tagged: @Sendable (Int) -> [String] = { $0 % 3 == 0 ? ["t3", "other"] : ["other"] }
             let uploads = try await fixture.seed("p/", count: 1_200, tags: tagged)
             let privates = try await fixture.seed("q/", count: 300, type: "private", tags: tagged)
             var options = DeleteOptions(type: nil, batchSize: 250)

@@ -79,8 +79,20 @@ final class LifecycleFixture: Sendable {
     @discardableResult
     func seed(
         _ prefix: String, count: Int, derivatives: Int = 3, type: String = "upload", from start: Int = 0,
-        tags: (Int) -> [String] = { _ in [] }
+        tags: @escaping @Sendable (Int) -> [String] = { _ in [] }
     ) async throws -> [(ResourceRecord, [DerivativeRecord])] {
+        // Thousands of file writes: on a thread of their own, not on one of the two cooperative
+        // threads every other test in this process is waiting for.
+        let entries = try await onOwnThread { [self] in
+            try records(prefix, count: count, derivatives: derivatives, type: type, from: start, tags: tags)
+        }
+        try await catalog.importResources(entries)
+        return entries
+    }
+
+    private func records(
+        _ prefix: String, count: Int, derivatives: Int, type: String, from start: Int, tags: (Int) -> [String]
+    ) throws -> [(ResourceRecord, [DerivativeRecord])] {
         var entries: [(ResourceRecord, [DerivativeRecord])] = []
         for index in start..<(start + count) {
             let id = prefix + String(format: "%05d", index)
@@ -97,7 +109,6 @@ final class LifecycleFixture: Sendable {
             }
             entries.append((resource, derived))
         }
-        try await catalog.importResources(entries)
         return entries
     }
 
@@ -142,5 +153,13 @@ final class LifecycleFixture: Sendable {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("TestImages")
         return [UInt8](FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)!)
+    }
+}
+
+/// Runs blocking work on a thread of its own, off the cooperative pool (two threads here) that
+/// every test in this process shares.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
