@@ -66,6 +66,8 @@ public final class Derive: Sendable {
     /// How many renders actually ran (hits served from the store do not count).
     public var renderCount: Int { renderCounter.withLock { $0 } }
 
+    func renderCount(add count: Int) { renderCounter.withLock { $0 += count } }
+
     // MARK: - Originals
 
     /// Stores an original. Without a `publicID` a random one is made. With `overwrite` (the
