@@ -158,6 +158,13 @@ extension Derive {
         }
     }
 
+    /// Returns once every regeneration run of this `Derive` has stopped: after the consumer of a
+    /// progress sequence stops iterating, the renders in flight finish and the unfinished batches
+    /// are given back before the run ends.
+    public func waitForRegenerations() async {
+        await regenerations.wait()
+    }
+
     /// Continues job `id` with its stored request.
     public func resumeRegeneration(job id: String, options: RegenerationOptions = RegenerationOptions())
         -> AsyncThrowingStream<RegenerationProgress, any Error>

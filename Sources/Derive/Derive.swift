@@ -25,6 +25,8 @@ public final class Derive: Sendable {
     private let renderCounter = Mutex(0)
     /// Remembered delivery answers and small stored images (Derive+Delivery.swift).
     let deliveryCache: DeliveryCache
+    /// Regeneration runs in progress (Regenerator.swift), so shutdown can stop them.
+    let regenerations = RegenerationTasks()
 
     init(configuration: Configuration, catalog: any Catalog, blobs: any BlobStore) {
         self.configuration = configuration
@@ -59,6 +61,7 @@ public final class Derive: Sendable {
 
     /// Stops webhook delivery, ends event streams and stops the render threads. Call once, when done.
     public func shutdown() async {
+        await regenerations.cancelAndWait()
         await lifecycle.stop()
         try? await pool.shutdown()
     }

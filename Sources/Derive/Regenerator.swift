@@ -25,7 +25,9 @@ enum Regenerator {
     {
         let (stream, continuation) = AsyncThrowingStream.makeStream(
             of: RegenerationProgress.self, bufferingPolicy: .bufferingNewest(1))
+        let id = UUID()
         let task = Task {
+            defer { derive.regenerations.remove(id) }
             do {
                 let (request, job, resumed) = try await start()
                 let run = Run(
@@ -37,6 +39,7 @@ enum Regenerator {
                 continuation.finish(throwing: error)
             }
         }
+        derive.regenerations.add(id, task)
         continuation.onTermination = { _ in task.cancel() }
         return stream
     }
@@ -54,6 +57,33 @@ enum Regenerator {
             pid != getpid(), pid > 0
         else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
+    }
+}
+
+/// The runs of one `Derive`: cancelled and awaited by `shutdown`, awaited by `waitForRegenerations`.
+final class RegenerationTasks: Sendable {
+    private let state = Mutex<(tasks: [UUID: Task<Void, Never>], ended: Set<UUID>)>(([:], []))
+
+    func add(_ id: UUID, _ task: Task<Void, Never>) {
+        state.withLock { state in
+            if state.ended.remove(id) == nil { state.tasks[id] = task }
+        }
+    }
+
+    func remove(_ id: UUID) {
+        state.withLock { state in
+            if state.tasks.removeValue(forKey: id) == nil { state.ended.insert(id) }
+        }
+    }
+
+    func wait() async {
+        for task in state.withLock({ Array($0.tasks.values) }) { await task.value }
+    }
+
+    func cancelAndWait() async {
+        let tasks = state.withLock { Array($0.tasks.values) }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
     }
 }
 
@@ -134,13 +164,20 @@ private final class Run: Sendable {
         }
     }
 
+    /// Releases a batch so any process can claim it at once. Detached: a cancelled task's catalog
+    /// calls are refused (GRDB checks cancellation), and this one must still happen.
+    private func giveBack(_ lease: RegenerationLease) async {
+        let catalog = derive.catalog
+        await Task.detached { try? await catalog.releaseRegenerationBatch(lease) }.value
+    }
+
     private func process(_ batch: RegenerationBatch, _ planner: RegenerationPlanner) async throws {
         let lease = RegenerationLease(job: job.id, batch: batch.number, owner: owner, seconds: options.leaseSeconds)
         let plan: (items: [RegenerationItem], skipped: Int, failures: [RegenerationFailure])
         do {
             plan = try await planner.plan(batch.keys)
         } catch {
-            try? await derive.catalog.releaseRegenerationBatch(lease)
+            await giveBack(lease)
             throw error
         }
         for failure in plan.failures where !batch.finishedItems.contains(failure.item) {
@@ -156,7 +193,7 @@ private final class Run: Sendable {
         var source: (blob: String, bytes: [UInt8])?
         for item in plan.items where !batch.finishedItems.contains(item.id) {
             if Task.isCancelled {
-                try? await derive.catalog.releaseRegenerationBatch(lease)
+                await giveBack(lease)
                 return
             }
             do {
@@ -174,9 +211,14 @@ private final class Run: Sendable {
                     }
                 }
             } catch {
+                if Task.isCancelled {
+                    // Stopped mid-render (the render pool refuses work once cancelled): not a failure.
+                    await giveBack(lease)
+                    return
+                }
                 if case .store(let failure) = error, failure != .resourceGone(item.resource.key, version: item.resource.version) {
                     // The catalog or blob store failed: not this item's fault. Stop; a rerun resumes.
-                    try? await derive.catalog.releaseRegenerationBatch(lease)
+                    await giveBack(lease)
                     throw error
                 }
                 let failure = RegenerationFailure(item: item.id, label: item.label, error: "\(error)")
@@ -189,6 +231,10 @@ private final class Run: Sendable {
                     $0.lastFailure = failure
                 }
             }
+        }
+        if Task.isCancelled {
+            await giveBack(lease)
+            return
         }
         try await derive.storing { try await self.derive.catalog.finishRegenerationBatch(lease, skipped: plan.skipped) }
         update { $0.skipped += plan.skipped }

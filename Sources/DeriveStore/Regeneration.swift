@@ -101,7 +101,8 @@ public struct RegenerationBatch: Sendable, Hashable {
 /// What a claim got.
 public enum RegenerationClaim: Sendable, Hashable {
     case batch(RegenerationBatch)
-    /// Nothing left to claim, but `held` batches are still leased by other owners.
+    /// Nothing left to claim, but batches are still open: `held` of them leased by other owners
+    /// (the rest by this owner's other workers).
     case waiting(held: Int)
     /// The job is over (done or cancelled).
     case finished(RegenerationJobState)

@@ -81,6 +81,7 @@ extension SQLiteCatalog {
             let now = Date().timeIntervalSince1970
             // A batch left behind: released, its lease expired, or its owner gone.
             var held = 0
+            var ownOpen = false
             for row in try Row.fetchAll(
                 db,
                 sql: "SELECT batch, keys, owner, lease_until FROM regeneration_batches WHERE job = ? AND finished = 0",
@@ -89,7 +90,8 @@ extension SQLiteCatalog {
                 let holder: String? = row[2]
                 let until: Double = row[3]
                 if let holder, holder == owner || (until >= now && !ownerIsGone(holder)) {
-                    held += 1
+                    if holder != owner { held += 1 }
+                    ownOpen = ownOpen || holder == owner
                     continue
                 }
                 let number: Int = row[0]
@@ -120,7 +122,8 @@ extension SQLiteCatalog {
                 try db.execute(
                     sql: "UPDATE regeneration_jobs SET exhausted = 1, updated_at = ? WHERE id = ?", arguments: [now, id])
             }
-            if held > 0 { return .waiting(held: held) }
+            // Open batches remain (this owner's other workers', or others'): the job is not done yet.
+            if held > 0 || ownOpen { return .waiting(held: held) }
             try db.execute(
                 sql: "UPDATE regeneration_jobs SET state = 'done', updated_at = ? WHERE id = ?", arguments: [now, id])
             return .finished(.done)
