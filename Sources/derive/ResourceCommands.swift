@@ -57,7 +57,7 @@ struct Show: AsyncParsableCommand {
         print("\(r.key.publicID) v\(r.version) \(r.format) \(r.width)x\(r.height) \(r.bytes) bytes blob \(r.blob)")
         for d in details.derived {
             print(
-                "  \(d.id) \(d.transformation.isEmpty ? "-" : d.transformation) \(d.format) \(d.width)x\(d.height) \(d.bytes) bytes"
+                "  \(d.id) \(d.transformation.isEmpty ? "-" : d.transformation) \(d.format) \(d.width)x\(d.height) \(d.bytes) bytes \(d.renderer)\(d.renderer == Derive.rendererFingerprint ? "" : " (stale)")"
             )
         }
     }
@@ -103,6 +103,9 @@ struct DerivedJSON: Encodable {
     var bytes: Int
     var width: Int
     var height: Int
+    /// The renderer fingerprint that made it (`derive-render/<n>;libvips/<version>`).
+    var renderer: String
+    var stale: Bool
 
     init(_ d: DerivativeRecord) {
         id = d.id
@@ -111,5 +114,7 @@ struct DerivedJSON: Encodable {
         bytes = d.bytes
         width = d.width
         height = d.height
+        renderer = d.renderer
+        stale = d.renderer != Derive.rendererFingerprint
     }
 }

@@ -73,7 +73,7 @@ struct APIRepresentation: Sendable {
         return [
             "id": .string(d.id), "transformation": .string(d.transformation), "format": .string(d.format),
             "bytes": .int(d.bytes), "width": .int(d.width), "height": .int(d.height), "url": .string(url),
-            "secure_url": .string(Self.secure(url)),
+            "secure_url": .string(Self.secure(url)), "renderer": .string(d.renderer),
         ]
     }
 
