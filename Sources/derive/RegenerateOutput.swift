@@ -31,6 +31,27 @@ final class ProgressDisplay: Sendable {
         }
     }
 
+    /// A count-only line (uploads): `120/200 (3 failed) 41.2/s`.
+    func showCount(_ done: Int, of total: Int, failed: Int, elapsed: Double) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let interval: UInt64 = terminal ? 100_000_000 : 5_000_000_000
+        let due = lastDraw.withLock { last in
+            guard done == total || last == 0 || now - last >= interval else { return false }
+            last = now
+            return true
+        }
+        guard due, total > 1 else { return }
+        var line = "\(done)/\(total)"
+        if failed > 0 { line += " (\(failed) failed)" }
+        if elapsed > 0 { line += " \(RegenerateOutput.format(Double(done) / elapsed))/s" }
+        if terminal {
+            drewBar.withLock { $0 = true }
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        } else {
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+    }
+
     func end() {
         if drewBar.withLock({ $0 }) { FileHandle.standardError.write(Data("\n".utf8)) }
     }
