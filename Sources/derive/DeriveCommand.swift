@@ -9,7 +9,7 @@ struct DeriveCommand: AsyncParsableCommand {
         abstract: "Self-hosted image derivation: upload originals, serve derived images, delete with cascade.",
         subcommands: [
             Serve.self, Upload.self, Show.self, Delete.self, Render.self, Explain.self, List.self, Tag.self,
-            NamedTransformations.self, Events.self, GC.self, Check.self, Regenerate.self,
+            NamedTransformations.self, Events.self, GC.self, Check.self, Regenerate.self, Config.self,
         ]
     )
 }
