@@ -66,7 +66,8 @@ public struct RegenerationRequest: Sendable, Hashable, Codable {
 
 /// How a regeneration runs (not part of the job: a resumed job may use other options).
 public struct RegenerationOptions: Sendable, Hashable {
-    /// Renders at once (each on the render pool, so at most `Configuration.renderThreads` run).
+    /// Items in flight (each render on the render pool, so at most `Configuration.renderThreads`
+    /// run at once; more workers than threads let reading and storing overlap rendering).
     public var concurrency: Int
     /// Originals per claimed batch.
     public var batchSize: Int

@@ -200,7 +200,28 @@ extension SQLiteCatalog {
         _ record: DerivativeRecord, namedTransformations: [String], lease: RegenerationLease, label: String,
         recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> RegenerationWrite {
-        try await write(keepsDeliveries: true) { db in
+        // A new derivative or identical bytes can be made again: commit without waiting for the disk
+        // (as `insertDerivative` does; a power loss loses the row and its completion mark together,
+        // and the item is rendered again). Replacing bytes must be durable before the old blob is
+        // reclaimed: that transaction is rolled back and repeated with a durable commit.
+        do {
+            return try await writeRecreatable { db in
+                try Self.storeRegenerated(db, record, namedTransformations, lease, label, recorder, replacing: false)
+            }
+        } catch .conflict(Self.needsDurableCommit) {
+            return try await write(keepsDeliveries: true) { db in
+                try Self.storeRegenerated(db, record, namedTransformations, lease, label, recorder, replacing: true)
+            }
+        }
+    }
+
+    static let needsDurableCommit = "regeneration: replacing a derivative needs a durable commit"
+
+    private static func storeRegenerated(
+        _ db: Database, _ record: DerivativeRecord, _ namedTransformations: [String], _ lease: RegenerationLease,
+        _ label: String, _ recorder: @escaping ChangeRecorder, replacing: Bool
+    ) throws -> RegenerationWrite {
+        do {
             guard try !Self.itemRecorded(db, lease.job, record.id) else { return .alreadyDone }
             guard let (resourceID, resource) = try Self.fetchResource(db, record.key),
                 resource.version == record.version
@@ -221,6 +242,7 @@ extension SQLiteCatalog {
                     current.renderer = record.renderer
                     outcome = .unchanged(current)
                 } else {
+                    guard replacing else { throw StoreError.conflict(Self.needsDurableCommit) }
                     try db.execute(
                         sql: """
                             UPDATE derivatives SET blob = ?, blob_key = ?, bytes = ?, width = ?, height = ?, renderer = ?,

@@ -50,7 +50,7 @@ struct Regenerate: AsyncParsableCommand {
     @Flag(help: "Only derivatives whose renderer fingerprint differs from the current one.") var stale = false
     @Flag(name: .customLong("missing-only"), help: "With --transformation: only derivatives not stored yet.")
     var missingOnly = false
-    @Option(name: .short, help: "Renders at once.") var j = 2
+    @Option(name: .short, help: "Renders at once (render threads).") var j = 2
     @Option(name: .customLong("batch-size"), help: "Originals per claimed batch.") var batchSize = 8
     @Flag(name: .customLong("dry-run"), help: "Count the renders and estimate bytes and time from a sample.")
     var dryRun = false
@@ -98,7 +98,9 @@ struct Regenerate: AsyncParsableCommand {
         if resume == nil {
             do { request = try self.request() } catch { throw fail(error) }
         }
-        let options = RegenerationOptions(concurrency: j, batchSize: batchSize)
+        // -j renders at once (the render threads); twice as many workers, so that one worker's blob
+        // read, store and commit overlap another's render.
+        let options = RegenerationOptions(concurrency: 2 * j, batchSize: batchSize)
         let threads = j
         var failed = false
         do {

@@ -125,7 +125,13 @@ struct Upload: AsyncParsableCommand {
 }
 
 struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an original and its derived images.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show an original and its derived images (with each one's renderer fingerprint).",
+        discussion: """
+            Examples:
+              derive show shop/coffee
+              derive show shop/coffee --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Public id.") var publicID: String
