@@ -171,7 +171,9 @@ extension Derive {
         -> AsyncThrowingStream<RegenerationProgress, any Error>
     {
         Regenerator.stream(self, options: options) { () async throws(DeriveError) in
-            guard let job = try await self.regenerationJob(id) else { throw .invalidArgument("no regeneration job \(id)") }
+            guard let job = try await self.regenerationJob(id) else {
+                throw .invalidArgument("no regeneration job \(id)")
+            }
             guard job.state == .running else { throw .invalidArgument("job \(id) is \(job.state.rawValue)") }
             return (try Self.request(of: job), job, true)
         }
@@ -237,6 +239,7 @@ extension Derive {
             originals: originals, renders: renders, skipped: skipped, sampled: samples.count,
             sampleSecondsPerRender: perRender, sampleBytesPerRender: perBytes,
             estimatedBytes: Int(perBytes * Double(renders)),
-            estimatedSeconds: perRender * Double(renders) / Double(max(1, min(concurrency, configuration.renderThreads))))
+            estimatedSeconds: perRender * Double(renders)
+                / Double(max(1, min(concurrency, configuration.renderThreads))))
     }
 }

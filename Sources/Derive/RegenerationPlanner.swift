@@ -143,7 +143,9 @@ struct RegenerationPlanner: Sendable {
         var width: Int?
         for hint in parts.dropFirst() {
             let pair = hint.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2 else { throw .invalidArgument("unreadable derivative key \(derivative.transformation)") }
+            guard pair.count == 2 else {
+                throw .invalidArgument("unreadable derivative key \(derivative.transformation)")
+            }
             switch pair[0] {
             case "dpr":
                 guard let value = Double(pair[1]), value.isFinite, value > 0 else {

@@ -149,7 +149,8 @@ private final class Run: Sendable {
         while !Task.isCancelled {
             let claim = try await derive.storing {
                 try await self.derive.catalog.claimRegenerationBatch(
-                    job: self.job.id, walk: self.request.walk, owner: self.owner, leaseSeconds: self.options.leaseSeconds,
+                    job: self.job.id, walk: self.request.walk, owner: self.owner,
+                    leaseSeconds: self.options.leaseSeconds,
                     batchSize: self.options.batchSize, ownerIsGone: Regenerator.ownerIsGone)
             }
             switch claim {
@@ -198,7 +199,10 @@ private final class Run: Sendable {
             }
             do {
                 if source?.blob != item.resource.blob {
-                    source = (item.resource.blob, try await derive.storing { try await self.derive.blobs.get(item.resource.blob) })
+                    source = (
+                        item.resource.blob,
+                        try await derive.storing { try await self.derive.blobs.get(item.resource.blob) }
+                    )
                 }
                 let outcome = try await derive.storeRegenerated(item, source: source?.bytes ?? [], lease: lease)
                 update { progress in
@@ -216,7 +220,9 @@ private final class Run: Sendable {
                     await giveBack(lease)
                     return
                 }
-                if case .store(let failure) = error, failure != .resourceGone(item.resource.key, version: item.resource.version) {
+                if case .store(let failure) = error,
+                    failure != .resourceGone(item.resource.key, version: item.resource.version)
+                {
                     // The catalog or blob store failed: not this item's fault. Stop; a rerun resumes.
                     await giveBack(lease)
                     throw error

@@ -64,7 +64,8 @@ extension SQLiteCatalog {
     public func cancelRegenerationJob(_ id: String) async throws(StoreError) -> RegenerationJobRecord? {
         try await write(keepsDeliveries: true) { db in
             try db.execute(
-                sql: "UPDATE regeneration_jobs SET state = 'cancelled', updated_at = ? WHERE id = ? AND state = 'running'",
+                sql:
+                    "UPDATE regeneration_jobs SET state = 'cancelled', updated_at = ? WHERE id = ? AND state = 'running'",
                 arguments: [Date().timeIntervalSince1970, id])
             return try Self.fetchJob(db, id)
         }
@@ -117,10 +118,12 @@ extension SQLiteCatalog {
                             WHERE id = ?
                             """,
                         arguments: [next, next == nil, now, id])
-                    return .batch(RegenerationBatch(job: id, number: number, keys: keys, finishedItems: [], takenOver: false))
+                    return .batch(
+                        RegenerationBatch(job: id, number: number, keys: keys, finishedItems: [], takenOver: false))
                 }
                 try db.execute(
-                    sql: "UPDATE regeneration_jobs SET exhausted = 1, updated_at = ? WHERE id = ?", arguments: [now, id])
+                    sql: "UPDATE regeneration_jobs SET exhausted = 1, updated_at = ? WHERE id = ?",
+                    arguments: [now, id])
             }
             // Open batches remain (this owner's other workers', or others'): the job is not done yet.
             if held > 0 || ownOpen { return .waiting(held: held) }
@@ -136,7 +139,8 @@ extension SQLiteCatalog {
         let keys = try JSONDecoder().decode([ResourceKey].self, from: Data(text.utf8))
         let finished = try String.fetchAll(
             db, sql: "SELECT item FROM regeneration_items WHERE job = ? AND batch = ?", arguments: [job, number])
-        return RegenerationBatch(job: job, number: number, keys: keys, finishedItems: Set(finished), takenOver: takenOver)
+        return RegenerationBatch(
+            job: job, number: number, keys: keys, finishedItems: Set(finished), takenOver: takenOver)
     }
 
     /// The next `limit` originals of the walk after `position`, and the position after them (nil at the end).
@@ -175,7 +179,8 @@ extension SQLiteCatalog {
     public func finishRegenerationBatch(_ lease: RegenerationLease, skipped: Int) async throws(StoreError) {
         try await write(keepsDeliveries: true) { db in
             try db.execute(
-                sql: "UPDATE regeneration_batches SET finished = 1, owner = NULL WHERE job = ? AND batch = ? AND finished = 0",
+                sql:
+                    "UPDATE regeneration_batches SET finished = 1, owner = NULL WHERE job = ? AND batch = ? AND finished = 0",
                 arguments: [lease.job, lease.batch])
             if db.changesCount > 0 {
                 try db.execute(

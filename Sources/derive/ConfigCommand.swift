@@ -41,7 +41,9 @@ struct Config: AsyncParsableCommand {
             try printJSON(Dictionary(settings, uniquingKeysWith: { _, last in last }))
         } else {
             let width = settings.map(\.0.count).max() ?? 0
-            for (key, value) in settings { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+            for (key, value) in settings {
+                print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+            }
         }
     }
 }

@@ -48,7 +48,8 @@ struct Delete: AsyncParsableCommand {
     /// On a terminal, asks before a bulk delete; false when the answer is not yes.
     func confirmBulk() -> Bool {
         guard !yes, isatty(STDIN_FILENO) == 1 else { return true }
-        let what = prefix.map { "every original whose public id starts with \"\($0)\"" }
+        let what =
+            prefix.map { "every original whose public id starts with \"\($0)\"" }
             ?? tag.map { "every original tagged \"\($0)\"" } ?? "every original"
         let scope = keepOriginal || transformations != nil ? " (derivatives only)" : " and all their derivatives"
         FileHandle.standardError.write(Data("Delete \(what)\(scope)? [y/N] ".utf8))

@@ -20,7 +20,8 @@ struct Explain: AsyncParsableCommand {
 
     @Argument(help: "A transformation (c_fill,w_300/e_sepia) or a delivery URL or path.") var input: String
     @Option(help: "Cloud name expected in URLs (default: $DERIVE_CLOUD_NAME, else demo).") var cloud: String?
-    @Option(help: "Data folder whose catalog defines named transformations (default: $DERIVE_DATA, else ./derive-data).")
+    @Option(
+        help: "Data folder whose catalog defines named transformations (default: $DERIVE_DATA, else ./derive-data).")
     var data: String?
     @ArgumentParser.Flag(help: "Print one JSON object.") var json = false
 

@@ -152,7 +152,8 @@ struct Regenerate: AsyncParsableCommand {
         let count = SignalCount()
         interrupts.setEventHandler {
             if count.next() > 1 { _exit(130) }
-            FileHandle.standardError.write(Data("\ninterrupted: finishing the renders in flight (Ctrl-C again to quit)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\ninterrupted: finishing the renders in flight (Ctrl-C again to quit)\n".utf8))
             consumer.cancel()
         }
         interrupts.resume()
@@ -172,7 +173,9 @@ struct Regenerate: AsyncParsableCommand {
 
     private func cancelJob(_ id: String) async throws {
         let job: RegenerationJobRecord?
-        do { job = try await global.withDerive { try await $0.cancelRegeneration(job: id) } } catch { throw fail(error) }
+        do { job = try await global.withDerive { try await $0.cancelRegeneration(job: id) } } catch {
+            throw fail(error)
+        }
         guard let job else { throw fail(ValidationError("no regeneration job \(id)")) }
         if json {
             RegenerateOutput.printJobs([job], json: true)
@@ -184,8 +187,10 @@ struct Regenerate: AsyncParsableCommand {
 
 private final class SignalCount: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { count in
-        count += 1
-        return count
-    } }
+    func next() -> Int {
+        value.withLock { count in
+            count += 1
+            return count
+        }
+    }
 }

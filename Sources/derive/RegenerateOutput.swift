@@ -64,7 +64,8 @@ final class ProgressDisplay: Sendable {
             if bar {
                 let width = 24
                 let filled = Int(fraction * Double(width))
-                text += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                text +=
+                    "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
             }
             text += "\(handled)/\(remaining) \(Int(fraction * 100))%"
         } else {

@@ -44,7 +44,8 @@ import Testing
         let files = FileManager.default
         try files.copyItem(atPath: CLI.image("photo_coffee.png"), toPath: root.appendingPathComponent("in/a.png").path)
         try files.copyItem(atPath: CLI.image("tiny_1x1.gif"), toPath: folder.appendingPathComponent("b.gif").path)
-        try files.copyItem(atPath: CLI.image("broken_not_an_image.jpg"), toPath: folder.appendingPathComponent("bad.jpg").path)
+        try files.copyItem(
+            atPath: CLI.image("broken_not_an_image.jpg"), toPath: folder.appendingPathComponent("bad.jpg").path)
         try files.copyItem(atPath: CLI.image("tiny_1x1.png"), toPath: folder.appendingPathComponent(".hidden.png").path)
         let data = root.appendingPathComponent("data").path
         let upload = try await run([
@@ -55,7 +56,9 @@ import Testing
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["public_id"] as? String
         }
         #expect(ids == ["f/a", "f/sub/b"])
-        #expect(upload.stderr.contains("uploaded 2 of 3 files") && upload.stderr.contains("failed: ") && upload.stderr.contains("bad.jpg"))
+        #expect(
+            upload.stderr.contains("uploaded 2 of 3 files") && upload.stderr.contains("failed: ")
+                && upload.stderr.contains("bad.jpg"))
         let list = try await run(["list", "--prefix", "f/", "--data", data])
         #expect(list.stdout.split(separator: "\n").count == 2)
     }
@@ -64,7 +67,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let config = try await run(
             ["config", "--json", "--data", root.appendingPathComponent("d").path],
-            environment: ["DERIVE_API_KEYS": "k1:topsecret", "DERIVE_API_SECRET": "alsosecret", "DERIVE_RENDER_THREADS": "3"])
+            environment: [
+                "DERIVE_API_KEYS": "k1:topsecret", "DERIVE_API_SECRET": "alsosecret", "DERIVE_RENDER_THREADS": "3",
+            ])
         #expect(config.status == 0, "\(config.stderr)")
         #expect(!config.stdout.contains("topsecret") && !config.stdout.contains("alsosecret"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(config.stdout.utf8)) as? [String: String])
@@ -83,7 +88,8 @@ import Testing
         let unknown = try await run(["explain", "t_nope", "--data", data])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown named transformation"))
         // No catalog anywhere (the working directory has no derive-data): canonical form plus a note.
-        let bare = try await run(["explain", "t_thumb/w_10"], environment: ["DERIVE_DATA": root.appendingPathComponent("none").path])
+        let bare = try await run(
+            ["explain", "t_thumb/w_10"], environment: ["DERIVE_DATA": root.appendingPathComponent("none").path])
         #expect(bare.status == 0, "\(bare.stderr)")
         #expect(bare.stdout.contains("canonical:") && bare.stdout.contains("t_thumb"))
         #expect(bare.stderr.contains("not expanded"))

@@ -11,7 +11,10 @@ import Testing
 @Suite struct RegenerateCLITests {
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("derive-regen-\(UUID().uuidString)")
 
-    func seed(_ count: Int, prefix: String, image: String = "photo_coffee.png", configure: (Int) -> UploadOptions? = { _ in nil })
+    func seed(
+        _ count: Int, prefix: String, image: String = "photo_coffee.png",
+        configure: (Int) -> UploadOptions? = { _ in nil }
+    )
         async throws
     {
         let bytes = [UInt8](try #require(FileManager.default.contents(atPath: CLI.image(image))))
@@ -48,7 +51,8 @@ import Testing
         let prefix = try await CLI.run(["regenerate", "--prefix", "x/", "--transformation", "w_10"] + d)
         #expect(prefix.status == 0, "\(prefix.stderr)")
         let summary = try json(prefix.stdout)
-        #expect(summary["rendered"] as? Int == 3 && summary["failed"] as? Int == 0 && summary["state"] as? String == "done")
+        #expect(
+            summary["rendered"] as? Int == 3 && summary["failed"] as? Int == 0 && summary["state"] as? String == "done")
         #expect((summary["renderer"] as? String)?.hasPrefix("derive-render/") == true)
 
         let tag = try await CLI.run(["regenerate", "--tag", "t", "--transformation", "w_10", "--missing-only"] + d)
@@ -78,11 +82,14 @@ import Testing
         let lines = jobs.stdout.split(separator: "\n")
         #expect(jobs.status == 0 && lines.count == 5)
         let newest = try json(String(lines[0]))
-        #expect(newest["state"] as? String == "done" && (newest["request"] as? [String: Any])?["stale"] as? Bool == true)
+        #expect(
+            newest["state"] as? String == "done" && (newest["request"] as? [String: Any])?["stale"] as? Bool == true)
 
         let bad = try await CLI.run(["regenerate", "--transformation", "w_10", "--data", data.path])
         #expect(bad.status == 2 && bad.stderr.contains("select originals"))
-        let badTransformation = try await CLI.run(["regenerate", "--all", "--transformation", "w_x", "--data", data.path])
+        let badTransformation = try await CLI.run([
+            "regenerate", "--all", "--transformation", "w_x", "--data", data.path,
+        ])
         #expect(badTransformation.status == 2, "\(badTransformation.stderr)")
         let unknown = try await CLI.run(["regenerate", "--cancel", "nosuchjob", "--data", data.path])
         #expect(unknown.status == 2)
