@@ -105,8 +105,16 @@ struct Regenerate: AsyncParsableCommand {
         var failed = false
         do {
             try await global.withDerive(adjusting: { $0.renderThreads = threads }) { derive in
-                if dryRun, let request {
-                    let estimate = try await derive.estimateRegeneration(request, sample: sample, concurrency: threads)
+                if dryRun {
+                    var planned = request
+                    if let resume {
+                        guard let job = try await derive.regenerationJob(resume) else {
+                            throw ValidationError("no regeneration job \(resume)")
+                        }
+                        planned = try Derive.request(of: job)
+                    }
+                    guard let planned else { return }
+                    let estimate = try await derive.estimateRegeneration(planned, sample: sample, concurrency: threads)
                     RegenerateOutput.printEstimate(estimate, concurrency: threads, json: json)
                     return
                 }
