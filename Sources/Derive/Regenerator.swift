@@ -165,6 +165,22 @@ private final class Run: Sendable {
         }
     }
 
+    /// Stores an item; when the render pool is full (a server's delivery renders share it), waits
+    /// and tries again rather than failing the item (up to about a minute).
+    private func storeWaitingForThePool(_ item: RegenerationItem, source: [UInt8], lease: RegenerationLease)
+        async throws(DeriveError) -> RegenerationWrite
+    {
+        var attempt = 0
+        while true {
+            do {
+                return try await derive.storeRegenerated(item, source: source, lease: lease)
+            } catch .overloaded where attempt < 600 && !Task.isCancelled {
+                attempt += 1
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
     /// Releases a batch so any process can claim it at once. Detached: a cancelled task's catalog
     /// calls are refused (GRDB checks cancellation), and this one must still happen.
     private func giveBack(_ lease: RegenerationLease) async {
@@ -204,7 +220,7 @@ private final class Run: Sendable {
                         try await derive.storing { try await self.derive.blobs.get(item.resource.blob) }
                     )
                 }
-                let outcome = try await derive.storeRegenerated(item, source: source?.bytes ?? [], lease: lease)
+                let outcome = try await storeWaitingForThePool(item, source: source?.bytes ?? [], lease: lease)
                 update { progress in
                     switch outcome {
                     case .created(let record), .replaced(let record, _):

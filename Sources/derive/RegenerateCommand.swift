@@ -104,7 +104,11 @@ struct Regenerate: AsyncParsableCommand {
         let threads = j
         var failed = false
         do {
-            try await global.withDerive(adjusting: { $0.renderThreads = threads }) { derive in
+            let adjust: (inout Configuration) -> Void = {
+                $0.renderThreads = threads
+                $0.maxQueuedRenders = max($0.maxQueuedRenders, 2 * threads)
+            }
+            try await global.withDerive(adjusting: adjust) { derive in
                 if dryRun {
                     var planned = request
                     if let resume {

@@ -205,6 +205,19 @@ import Testing
         }
     }
 
+    @Test func aFullRenderPoolMakesItemsWaitNotFail() async throws {
+        try await LifecycleFixture.with(configure: {
+            $0.renderThreads = 1
+            $0.maxQueuedRenders = 0
+        }) { fixture in
+            for index in 0..<6 { try await fixture.derive.upload(coffee, publicID: "q/\(index)") }
+            let last = try await run(
+                fixture.derive, RegenerationRequest(selection: .all, transformations: ["w_11", "w_13"]),
+                options: RegenerationOptions(concurrency: 4, batchSize: 1))
+            #expect(last.rendered == 12 && last.failed == 0 && last.state == .done)
+        }
+    }
+
     @Test func missingPublicIDsAndUnrenderableItemsAreFailuresWithReasons() async throws {
         try await LifecycleFixture.with { fixture in
             let derive = fixture.derive
