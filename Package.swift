@@ -114,6 +114,8 @@ let package = Package(
             dependencies: [
                 "Derive", "derive-crash-worker",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The regeneration tests write an old renderer fingerprint into the catalog.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 // The webhook test's loopback receiver.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -81,6 +81,12 @@ extension Derive {
         }
     }
 
+    /// The definitions of the named transformations `text` (a transformation or delivery URL)
+    /// refers to, nested ones included; unknown names are absent.
+    public func namedDefinitions(for text: String) async throws(DeriveError) -> [String: String] {
+        try await namedDefinitions(in: text)
+    }
+
     /// The definitions of every named transformation `text` refers to, nested ones included
     /// (empty, without a catalog read, when the text has no `t_`).
     func namedDefinitions(in text: String) async throws(DeriveError) -> [String: String] {

@@ -27,6 +27,8 @@ public final class Derive: Sendable {
     let deliveryCache: DeliveryCache
     /// Background eager renders (Derive+Eager.swift), finished before ``shutdown()`` returns.
     let background = BackgroundWork()
+    /// Regeneration runs in progress (Regenerator.swift), so shutdown can stop them.
+    let regenerations = RegenerationTasks()
 
     init(configuration: Configuration, catalog: any Catalog, blobs: any BlobStore) {
         self.configuration = configuration
@@ -61,6 +63,7 @@ public final class Derive: Sendable {
 
     /// Stops webhook delivery, ends event streams and stops the render threads. Call once, when done.
     public func shutdown() async {
+        await regenerations.cancelAndWait()
         await background.waitForAll()
         await lifecycle.stop()
         try? await pool.shutdown()
@@ -68,6 +71,8 @@ public final class Derive: Sendable {
 
     /// How many renders actually ran (hits served from the store do not count).
     public var renderCount: Int { renderCounter.withLock { $0 } }
+
+    func renderCount(add count: Int) { renderCounter.withLock { $0 += count } }
 
     // MARK: - Originals
 

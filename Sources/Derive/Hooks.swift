@@ -38,6 +38,8 @@ public protocol LifecycleHook: Sendable {
     func didDelete(_ resource: ResourceRecord, derivatives: [DerivativeRecord]) async
     func didCreateDerived(_ derivative: DerivativeRecord) async
     func didDeleteDerived(_ derivatives: [DerivativeRecord], of resource: ResourceRecord) async
+    /// A regeneration replaced a derivative's bytes (same id and URL).
+    func didReplaceDerived(_ derivative: DerivativeRecord, previous: DerivativeRecord) async
     func didChangeTags(_ resource: ResourceRecord, previous: [String]) async
     /// `resource` is `previous` under a new public id or type; `removed` derivatives are gone.
     func didRename(_ resource: ResourceRecord, previous: ResourceRecord, removed: [DerivativeRecord]) async
@@ -56,6 +58,7 @@ extension LifecycleHook {
     public func didCreateDerived(_ derivative: DerivativeRecord) async {}
     public func didRename(_ resource: ResourceRecord, previous: ResourceRecord, removed: [DerivativeRecord]) async {}
     public func didDeleteDerived(_ derivatives: [DerivativeRecord], of resource: ResourceRecord) async {}
+    public func didReplaceDerived(_ derivative: DerivativeRecord, previous: DerivativeRecord) async {}
     public func didChangeTags(_ resource: ResourceRecord, previous: [String]) async {}
 }
 
@@ -64,7 +67,7 @@ public struct ChangeContext: Sendable, Hashable {
     /// Why the change happened.
     public enum Operation: String, Sendable, Hashable {
         case upload, destroy, deleteResources = "delete_resources", deleteDerived = "delete_derived", eager, rename
-        case render, namedTransformation = "named_transformation", tags
+        case render, namedTransformation = "named_transformation", tags, regenerate
     }
 
     public var operation: Operation
@@ -142,6 +145,8 @@ final class HookRegistry: Sendable {
                     await hook.didOverwrite(resource, previous: previous, removed: removed)
                 case .deleted(let resource, let derivatives): await hook.didDelete(resource, derivatives: derivatives)
                 case .derivedCreated(let derivative, _): await hook.didCreateDerived(derivative)
+                case .derivedReplaced(let derivative, let previous, _):
+                    await hook.didReplaceDerived(derivative, previous: previous)
                 case .derivedDeleted(let resource, let derivatives):
                     await hook.didDeleteDerived(derivatives, of: resource)
                 case .tagsChanged(let resource, let previous): await hook.didChangeTags(resource, previous: previous)

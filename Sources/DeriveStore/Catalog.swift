@@ -193,6 +193,50 @@ public protocol Catalog: Sendable {
     /// Throws unless the catalog answers a read now (a health check).
     func ping() async throws(StoreError)
 
+    // MARK: Regeneration jobs (checkpointed, shared by every process on the catalog)
+
+    /// The unfinished (running) job with `requestKey`, else a new job `id` for `request`.
+    /// Returns the job and whether it was an existing one.
+    func startRegenerationJob(id: String, request: String, requestKey: String)
+        async throws(StoreError) -> (job: RegenerationJobRecord, resumed: Bool)
+
+    func regenerationJob(_ id: String) async throws(StoreError) -> RegenerationJobRecord?
+
+    /// Jobs, newest first.
+    func regenerationJobs(limit: Int) async throws(StoreError) -> [RegenerationJobRecord]
+
+    /// Marks a running job cancelled (nothing more is claimed); returns it, or nil when unknown.
+    func cancelRegenerationJob(_ id: String) async throws(StoreError) -> RegenerationJobRecord?
+
+    /// In one write transaction: takes over a batch whose owner's lease expired (or whom
+    /// `ownerIsGone` says is gone), else hands out the next `batchSize` originals of `walk` after
+    /// the job's position and moves the position on. Marks the job done when nothing is left.
+    func claimRegenerationBatch(
+        job: String, walk: RegenerationWalk, owner: String, leaseSeconds: Double, batchSize: Int,
+        ownerIsGone: @escaping @Sendable (String) -> Bool
+    ) async throws(StoreError) -> RegenerationClaim
+
+    /// Marks a claimed batch finished, adding `skipped` to the job's count.
+    func finishRegenerationBatch(_ lease: RegenerationLease, skipped: Int) async throws(StoreError)
+
+    /// Gives a claimed batch back unfinished (cancelled run): anyone may claim it at once.
+    func releaseRegenerationBatch(_ lease: RegenerationLease) async throws(StoreError)
+
+    /// Stores a re-rendered derivative and records the item done for the job, in one transaction
+    /// (the blob is written before): a new derivative is inserted, different bytes replace the
+    /// row's blob (a `derivedReplaced` change), identical bytes only update its fingerprint.
+    /// Renews the batch's lease.
+    func storeRegenerated(
+        _ record: DerivativeRecord, namedTransformations: [String], lease: RegenerationLease, label: String,
+        recorder: @escaping ChangeRecorder
+    ) async throws(StoreError) -> RegenerationWrite
+
+    /// Records a failed item for the job (not retried by a resumed run).
+    func recordRegenerationFailure(_ lease: RegenerationLease, item: String, label: String, error: String)
+        async throws(StoreError)
+
+    func regenerationFailures(job: String, limit: Int) async throws(StoreError) -> [RegenerationFailure]
+
     // MARK: Delivery caching
 
     /// Numbers that change, at the latest when the transaction commits, with every write that

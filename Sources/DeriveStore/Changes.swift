@@ -12,6 +12,8 @@ public enum LifecycleChange: Sendable, Hashable {
     case deleted(ResourceRecord, derivatives: [DerivativeRecord])
     /// A derivative was rendered and recorded.
     case derivedCreated(DerivativeRecord, of: ResourceRecord)
+    /// A derivative was rendered again with different bytes: same id and URL, new blob.
+    case derivedReplaced(DerivativeRecord, previous: DerivativeRecord, of: ResourceRecord)
     /// Derivatives of `resource` were deleted while the original stays.
     case derivedDeleted(ResourceRecord, derivatives: [DerivativeRecord])
     /// The tags of an original changed (`resource.tags` are the new ones).
@@ -27,7 +29,8 @@ public enum LifecycleChange: Sendable, Hashable {
     public var resource: ResourceRecord {
         switch self {
         case .uploaded(let r), .overwritten(let r, _, _), .deleted(let r, _), .derivedCreated(_, let r),
-            .derivedDeleted(let r, _), .tagsChanged(let r, _), .eagerCompleted(let r, _, _), .renamed(let r, _, _):
+            .derivedReplaced(_, _, let r), .derivedDeleted(let r, _), .tagsChanged(let r, _), .eagerCompleted(let r, _, _),
+            .renamed(let r, _, _):
             r
         }
     }
@@ -37,7 +40,7 @@ public enum LifecycleChange: Sendable, Hashable {
         switch self {
         case .overwritten(_, _, let removed), .renamed(_, _, let removed): removed
         case .deleted(_, let derivatives), .derivedDeleted(_, let derivatives): derivatives
-        case .uploaded, .derivedCreated, .tagsChanged, .eagerCompleted: []
+        case .uploaded, .derivedCreated, .derivedReplaced, .tagsChanged, .eagerCompleted: []
         }
     }
 }

@@ -249,6 +249,53 @@ enum SQLiteSchema {
         migrator.registerMigration("v8-creation-generation") { db in
             try db.execute(sql: "INSERT INTO catalog_counters VALUES ('creation_generation', 0)")
         }
+        // Batch regeneration (`Derive.regenerate`): a job row checkpoints the request and the keyset
+        // position of its walk; batches of originals are claimed with a lease (owner, expiry) so
+        // several processes split a job and a killed one's batch is taken over; every finished
+        // (original, transformation) item is recorded in the transaction that stores its render, so
+        // a resumed run renders nothing twice.
+        migrator.registerMigration("v9-regeneration-jobs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE regeneration_jobs (
+                        id TEXT PRIMARY KEY,
+                        request TEXT NOT NULL,
+                        request_key TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        position TEXT,
+                        exhausted INTEGER NOT NULL DEFAULT 0,
+                        batches INTEGER NOT NULL DEFAULT 0,
+                        rendered INTEGER NOT NULL DEFAULT 0,
+                        unchanged INTEGER NOT NULL DEFAULT 0,
+                        failed INTEGER NOT NULL DEFAULT 0,
+                        skipped INTEGER NOT NULL DEFAULT 0,
+                        bytes INTEGER NOT NULL DEFAULT 0,
+                        created_at DOUBLE NOT NULL,
+                        updated_at DOUBLE NOT NULL
+                    );
+                    CREATE INDEX regeneration_jobs_request ON regeneration_jobs(request_key, state);
+                    CREATE TABLE regeneration_batches (
+                        job TEXT NOT NULL,
+                        batch INTEGER NOT NULL,
+                        keys TEXT NOT NULL,
+                        owner TEXT,
+                        lease_until DOUBLE NOT NULL DEFAULT 0,
+                        finished INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (job, batch)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX regeneration_batches_open ON regeneration_batches(job, batch) WHERE finished = 0;
+                    CREATE TABLE regeneration_items (
+                        job TEXT NOT NULL,
+                        item TEXT NOT NULL,
+                        batch INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        label TEXT NOT NULL,
+                        error TEXT,
+                        PRIMARY KEY (job, item)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX regeneration_items_batch ON regeneration_items(job, batch);
+                    """)
+        }
         return migrator
     }
 }

@@ -3,6 +3,12 @@ import Derive
 import DeriveStore
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 struct Delete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete originals with every derivative and every blob nothing else references.",
@@ -12,6 +18,12 @@ struct Delete: AsyncParsableCommand {
                         continuing with the cursor until done; --one-batch stops after one)
             Derived:    derive delete --derived DERIVED_ID...
             Each transaction also records `delete`/`derived.deleted` and `invalidate` events.
+            A bulk delete asks for confirmation when run on a terminal, unless --yes.
+
+            Examples:
+              derive delete shop/coffee shop/tea
+              derive delete --prefix old/ --yes
+              derive delete --tag summer --keep-original --transformations 'c_fill,w_100,h_100/jpg'
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -31,11 +43,28 @@ struct Delete: AsyncParsableCommand {
     @Flag(name: .customLong("one-batch"), help: "Bulk: stop after one batch and print the cursor.")
     var oneBatch = false
     @Flag(help: "Print JSON: one object per id, or Cloudinary's response body per bulk batch.") var json = false
+    @Flag(help: "Bulk deletes: do not ask for confirmation on a terminal.") var yes = false
+
+    /// On a terminal, asks before a bulk delete; false when the answer is not yes.
+    func confirmBulk() -> Bool {
+        guard !yes, isatty(STDIN_FILENO) == 1 else { return true }
+        let what =
+            prefix.map { "every original whose public id starts with \"\($0)\"" }
+            ?? tag.map { "every original tagged \"\($0)\"" } ?? "every original"
+        let scope = keepOriginal || transformations != nil ? " (derivatives only)" : " and all their derivatives"
+        FileHandle.standardError.write(Data("Delete \(what)\(scope)? [y/N] ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        return answer == "y" || answer == "yes"
+    }
 
     func run() async throws {
         let modes = [!ids.isEmpty && !derived, prefix != nil, tag != nil, all, derived].filter { $0 }.count
         guard modes == 1 else {
             throw fail(ValidationError("give ids, --derived ids, --prefix, --tag or --all (exactly one)"))
+        }
+        if prefix != nil || tag != nil || all, !confirmBulk() {
+            FileHandle.standardError.write(Data("nothing deleted\n".utf8))
+            throw ExitCode(1)
         }
         var options = DeleteOptions(
             resourceType: resourceType, type: tag != nil ? type : (type ?? "upload"), keepOriginal: keepOriginal,

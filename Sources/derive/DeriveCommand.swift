@@ -9,7 +9,7 @@ struct DeriveCommand: AsyncParsableCommand {
         abstract: "Self-hosted image derivation: upload originals, serve derived images, delete with cascade.",
         subcommands: [
             Serve.self, Upload.self, Show.self, Delete.self, Render.self, Explain.self, List.self, Tag.self,
-            NamedTransformations.self, Events.self, GC.self, Check.self,
+            NamedTransformations.self, Events.self, GC.self, Check.self, Regenerate.self, Config.self,
         ]
     )
 }
@@ -38,8 +38,11 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the store, runs `body`, and always shuts the render threads down. One-shot commands
     /// leave webhook delivery to the server (`derive serve`), which reads the events they write.
-    func withDerive<T>(_ body: (Derive) async throws -> T) async throws -> T {
+    func withDerive<T>(
+        adjusting adjust: (inout Configuration) -> Void = { _ in }, _ body: (Derive) async throws -> T
+    ) async throws -> T {
         var configuration = try self.configuration
+        adjust(&configuration)
         configuration.lifecycle.deliverWebhooks = false
         configuration.lifecycle.gcInterval = nil  // and background collection
         let derive = try await Derive.open(configuration)

@@ -5,7 +5,12 @@ import Foundation
 
 struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List originals, newest first (by public id with --prefix), a page at a time.")
+        abstract: "List originals, newest first (by public id with --prefix), a page at a time.",
+        discussion: """
+            Examples:
+              derive list --prefix shop/ --all-pages
+              derive list --tag summer --max-results 500 --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Public ids starting with this prefix (ordered by public id).") var prefix: String?
@@ -58,6 +63,10 @@ struct Events: AsyncParsableCommand {
         discussion: """
             --json prints one object per line: seq, time, kind, resource_type, type, public_id, version,
             urls (invalidate events: what to purge) and payload (the webhook body).
+
+            Examples:
+              derive events --json
+              derive events --since 1200 --follow
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -104,7 +113,12 @@ struct Events: AsyncParsableCommand {
 struct GC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Remove blobs nothing references (older than the grace period) and interrupted writes.")
+        abstract: "Remove blobs nothing references (older than the grace period) and interrupted writes.",
+        discussion: """
+            Examples:
+              derive gc --dry-run
+              derive gc --grace 0 --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.") var dryRun = false
@@ -134,7 +148,12 @@ struct GC: AsyncParsableCommand {
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check that every catalog row's blob exists, and list blobs without rows.")
+        abstract: "Check that every catalog row's blob exists, and list blobs without rows.",
+        discussion: """
+            Examples:
+              derive check
+              derive check --repair --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Delete derivative rows whose blob is missing (they render again on demand).") var repair = false

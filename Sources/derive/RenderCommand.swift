@@ -6,7 +6,12 @@ import Foundation
 /// `derive render INPUT -t TRANSFORMATION -o OUTPUT`: a one-off local render, no catalog.
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render one image file with a transformation, without a catalog.")
+        abstract: "Render one image file with a transformation, without a catalog.",
+        discussion: """
+            Examples:
+              derive render photo.jpg -t c_fill,w_300,h_200 -o thumb.jpg
+              derive render logo.png -t w_200,f_webp -o logo.webp
+            """)
 
     @Argument(help: "The source image file.") var input: String
     @Option(name: [.short, .customLong("transformation")], help: "Transformation, e.g. c_fill,w_300,h_200.")

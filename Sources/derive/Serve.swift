@@ -8,7 +8,13 @@ import Metrics
 import Prometheus
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP server.",
+        discussion: """
+            Examples:
+              derive serve --port 8080
+              DERIVE_API_KEYS=key:secret derive serve --host 127.0.0.1 --port 0 --data /srv/derive
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Address to bind.") var host = "127.0.0.1"

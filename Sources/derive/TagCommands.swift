@@ -11,6 +11,10 @@ struct Tag: AsyncParsableCommand {
             derive tag replace TAG ID...      (the ids' tags become exactly TAG)
             derive tag exclusive TAG ID...    (only these ids keep TAG)
             derive tag remove-all ID...       derive tag list [--prefix P]
+
+            Examples:
+              derive tag add summer shop/coffee shop/tea
+              derive tag list --prefix sum
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -62,6 +66,10 @@ struct NamedTransformations: AsyncParsableCommand {
             derive transformation update NAME [--definition D] [--allowed-for-strict true|false] [--delete-derived]
             derive transformation delete NAME     (also deletes every derivative that uses it)
             derive transformation show NAME       derive transformation list
+
+            Examples:
+              derive transformation create thumb 'c_fill,w_150,h_150'
+              derive transformation update thumb --definition 'c_fill,w_200,h_200' --delete-derived
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -129,6 +129,7 @@ import Testing
             let details = try await API.admin(client, .get, "resources/image/upload/shop/0")
             let derived = try #require(details.json["derived"] as? [[String: Any]])
             #expect(derived.count == 1 && derived[0]["transformation"] as? String == "w_20")
+            #expect((derived[0]["renderer"] as? String)?.hasPrefix("derive-render/") == true)  // the fingerprint
             let id = try #require(derived[0]["id"] as? String)
             let derivedDelete = try await API.admin(
                 client, .delete, "derived_resources", json: #"{"derived_resource_ids":["\#(id)"]}"#)

@@ -143,6 +143,12 @@ struct EventLogHook: LifecycleHook {
                     kind: EventKind.derivedCreated.rawValue, key: resource.key, version: resource.version,
                     payload: derivedPayload(.derivedCreated, resource, [derivative], timestamp: context.timestamp),
                     notificationURL: notify))
+        case .derivedReplaced(let derivative, _, let resource):
+            events.append(
+                EventDraft(
+                    kind: EventKind.derivedReplaced.rawValue, key: resource.key, version: resource.version,
+                    payload: derivedPayload(.derivedReplaced, resource, [derivative], timestamp: context.timestamp),
+                    notificationURL: notify))
         case .derivedDeleted(let resource, let derivatives):
             events.append(
                 EventDraft(
@@ -250,7 +256,8 @@ struct EventLogHook: LifecycleHook {
 
 /// Writes one `invalidate` event per change that makes URLs stale, naming exactly those URLs:
 /// an overwrite (the old version's original and derivative URLs), a delete (the original and every
-/// derivative), a derivative delete (those derivatives).
+/// derivative), a derivative delete (those derivatives), a regeneration that replaced a derivative's
+/// bytes (that derivative's URLs).
 struct InvalidationHook: LifecycleHook {
     let urls: DeliveryURLBuilder
 
@@ -268,6 +275,8 @@ struct InvalidationHook: LifecycleHook {
             (resource, reason, original, derivatives) = (owner, "derived_deleted", false, removed)
         case .renamed(_, let previous, let removed):
             (resource, reason, original, derivatives) = (previous, "rename", true, removed)
+        case .derivedReplaced(_, let previous, let owner):
+            (resource, reason, original, derivatives) = (owner, "regenerated", false, [previous])
         case .uploaded, .derivedCreated, .tagsChanged, .eagerCompleted:
             return
         }

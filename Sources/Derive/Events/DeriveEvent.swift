@@ -18,6 +18,8 @@ public struct EventKind: RawRepresentable, Sendable, Hashable, Codable, Expressi
     public static let delete: EventKind = "delete"
     /// A derivative was rendered and stored.
     public static let derivedCreated: EventKind = "derived.created"
+    /// A derivative was rendered again (regeneration) with different bytes; same id and URL.
+    public static let derivedReplaced: EventKind = "derived.replaced"
     /// Derivatives were deleted while their original stays.
     public static let derivedDeleted: EventKind = "derived.deleted"
     /// URLs that went stale and should be purged from caches (CDNs): see `DeriveEvent.urls`.

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Regeneration benchmark (issue 13): `derive regenerate -j 2` over 200 copies of the 12 MP JPEG,
+# side by side with vipsthumbnail (xargs -P 2) and pyvips (2 processes). What it measures and how:
+# the docstring at the top of Benchmarks/compare_regen.py.
+#
+#   Benchmarks/regen_bench.sh [--derive PATH] [--count N] [--rounds R] [-j N] [--markdown FILE]
+#
+# Installs what is missing (apt-get: libvips-tools for vipsthumbnail, python3-venv; a venv with
+# pyvips in Benchmarks/.venv, or $DERIVE_BENCH_VENV), builds `swift build -c release --product derive`
+# unless --derive PATH is given. Every temp folder it makes is removed at the end.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+VENV="${DERIVE_BENCH_VENV:-$HERE/.venv}"
+
+for arg in "$@"; do
+    case "$arg" in -h | --help) exec python3 "$HERE/compare_regen.py" --help ;; esac
+done
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+missing=()
+command -v vipsthumbnail >/dev/null 2>&1 || missing+=(libvips-tools)
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "regen_bench: installing ${missing[*]}" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! "$VENV/bin/python" -c 'import pyvips' >/dev/null 2>&1; then
+    echo "regen_bench: making a venv with pyvips in $VENV" >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q pyvips
+fi
+
+export REGEN_BENCH_ARGS="$*"   # for the report's "Command:" line
+derive=""
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[$i]}" in
+        --derive) derive="${args[$((i + 1))]:-}" ;;
+        --derive=*) derive="${args[$i]#--derive=}" ;;
+    esac
+done
+if [ -z "$derive" ]; then
+    echo "regen_bench: swift build -c release --product derive" >&2
+    (cd "$ROOT" && swift build -c release --product derive >&2)
+    derive="$(cd "$ROOT" && swift build -c release --show-bin-path)/derive"
+    args+=(--derive "$derive")
+fi
+
+exec "$VENV/bin/python" "$HERE/compare_regen.py" --image "$ROOT/TestImages/photo_12mp.jpg" "${args[@]}"
