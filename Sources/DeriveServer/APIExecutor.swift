@@ -4,14 +4,19 @@ import Foundation
     import Glibc
 #endif
 
-/// Runs the Upload and Admin API's handlers on threads of their own, at a lower scheduling priority
-/// (nice 5) than delivery. Without it they ran on Swift's cooperative pool (one thread per core)
-/// next to every delivery request: a burst of uploads and listings held cached images back (hits
-/// fell to a twentieth of their idle rate in the API benchmark). Now, when both want the CPU, the
-/// kernel gives delivery about three quarters of it; when delivery is quiet, the API has both
-/// cores. Renders are unaffected: they run on the render threads either way.
+/// Runs the Upload and Admin API's handlers on threads of their own. On Swift's cooperative pool
+/// (one thread per core) they ran next to every delivery request, and a job there keeps its thread
+/// until its next `await`: a multipart body being parsed or a listing being encoded held cached
+/// images back (hits fell to a twentieth of their idle rate in the API benchmark). On their own
+/// threads the kernel time-slices them against delivery instead. `DERIVE_API_NICENESS` (0–19,
+/// default 0) also lowers their priority, so that delivery gets most of a contended CPU (nice 5:
+/// about three quarters). Renders are unaffected: they run on the render threads either way.
 final class APIExecutor: TaskExecutor, @unchecked Sendable {
-    static let shared = APIExecutor(threads: max(2, ProcessInfo.processInfo.activeProcessorCount), niceness: 5)
+    static let shared = APIExecutor(
+        threads: max(2, ProcessInfo.processInfo.activeProcessorCount),
+        niceness: ProcessInfo.processInfo.environment["DERIVE_API_NICENESS"].flatMap(Int32.init).map {
+            min(19, max(0, $0))
+        } ?? 0)
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -22,7 +27,7 @@ final class APIExecutor: TaskExecutor, @unchecked Sendable {
         for index in 0..<threads {
             let thread = Thread { [self] in
                 // On Linux a thread is a task of its own: this lowers only the calling thread.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                if niceness > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
                 work()
             }
             thread.name = "derive-api-\(index)"
