@@ -25,7 +25,14 @@ public struct Renderer: Sendable {
 
     /// Identifies what produced a derivative: the same source, canonical transformation and
     /// fingerprint always give the same derivative key.
-    public static var fingerprint: String { "derive-render/3;libvips/\(VipsRuntime.version)" }
+    /// Derive's renderer version, the libvips version and the versions of the codec and colour
+    /// libraries libvips links (``CodecVersions``), as loaded in this process.
+    public static var fingerprint: String { fingerprintText }
+
+    private static let fingerprintText: String = {
+        let codecs = CodecVersions.summary
+        return "derive-render/3;libvips/\(VipsRuntime.version)" + (codecs.isEmpty ? "" : ";" + codecs)
+    }()
 
     public func render(
         _ bytes: [UInt8], transformation: Transformation, format: ImageFormat

@@ -35,7 +35,22 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+# A view re-renders after its data arrives: an element found a moment earlier can go stale while a
+# wait inspects it. Waits retry then, instead of failing the run.
+RETRY = (NoSuchElementException, StaleElementReferenceException)
+
+
+def attributes(driver, selector: str, name: str) -> list:
+    """An attribute of every element matching `selector`, read again if the view re-rendered meanwhile."""
+    for _ in range(50):
+        try:
+            return [e.get_attribute(name) for e in driver.find_elements(By.CSS_SELECTOR, selector)]
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    return [e.get_attribute(name) for e in driver.find_elements(By.CSS_SELECTOR, selector)]
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = REPO / "TestImages"
@@ -136,7 +151,7 @@ def make_driver() -> webdriver.Chrome:
 class Console:
     def __init__(self, driver: webdriver.Chrome, server: Server, shots: Path):
         self.d, self.server, self.shots = driver, server, shots
-        self.wait = WebDriverWait(driver, 30)
+        self.wait = WebDriverWait(driver, 30, ignored_exceptions=RETRY)
 
     def css(self, selector: str):
         return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, selector)))
@@ -155,7 +170,7 @@ class Console:
         self.css("#view " + ready if not ready.startswith("#") else ready)
 
     def images_loaded(self) -> None:
-        WebDriverWait(self.d, 60).until(
+        WebDriverWait(self.d, 60, ignored_exceptions=RETRY).until(
             lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete)"))
 
     def shot(self, name: str) -> None:
@@ -207,7 +222,7 @@ def run(args: argparse.Namespace) -> None:
         # Two images and a file that is not one: that file gets its own error, the others go through.
         files = [IMAGES / "photo_coffee.png", IMAGES / "broken_not_an_image.jpg", IMAGES / "photo_chelsea.png"]
         c.d.find_element(By.ID, "upload-input").send_keys("\n".join(str(f) for f in files))
-        WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-status.ok")) == 2
+        WebDriverWait(driver, 60, ignored_exceptions=RETRY).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".upload-status.ok")) == 2
                                         and len(d.find_elements(By.CSS_SELECTOR, ".upload-status.error")) == 1)
         check("two files uploaded", True)
         failed = c.css("tr[data-file='broken_not_an_image.jpg'] .upload-status.error").text
@@ -220,8 +235,8 @@ def run(args: argparse.Namespace) -> None:
 
         # Browse: both originals in the grid, thumbnails rendered by Derive.
         c.go("#/browse", ".card[data-public-id='photo_coffee']")
-        WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".card")) == 2)
-        WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".card")) == 2)
+        WebDriverWait(driver, 60, ignored_exceptions=RETRY).until(lambda d: d.execute_script(
             "return Array.from(document.querySelectorAll('.card img')).every(i => i.complete)"))
         thumbs = driver.execute_script(
             "return Array.from(document.querySelectorAll('.card img')).map(i => i.naturalWidth)")
@@ -231,17 +246,17 @@ def run(args: argparse.Namespace) -> None:
         c.go("#/browse?max=1", ".card")
         first = c.css(".card").get_attribute("data-public-id")
         c.visible("#next-page").click()
-        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, ".card").get_attribute(
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: d.find_element(By.CSS_SELECTOR, ".card").get_attribute(
             "data-public-id") != first)
         second = c.css(".card").get_attribute("data-public-id")
         check("the next page follows next_cursor", {first, second} == {"photo_coffee", "photo_chelsea"},
               f"{first}, {second}")
         check("the last page has no next link", not driver.find_elements(By.ID, "next-page"))
         c.visible("#first-page").click()
-        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, ".card").get_attribute(
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: d.find_element(By.CSS_SELECTOR, ".card").get_attribute(
             "data-public-id") == first)
         c.go("#/browse?prefix=photo_ch", ".card")
-        names = [e.get_attribute("data-public-id") for e in driver.find_elements(By.CSS_SELECTOR, ".card")]
+        names = attributes(driver, ".card", "data-public-id")
         check("the prefix filter", names == ["photo_chelsea"], str(names))
         c.go("#/browse?tag=nope", "#originals")
         check("the tag filter", not driver.find_elements(By.CSS_SELECTOR, ".card"))
@@ -258,7 +273,7 @@ def run(args: argparse.Namespace) -> None:
         c.shot("original")
         copy = row.find_element(By.CSS_SELECTOR, ".copy")
         copy.click()
-        WebDriverWait(driver, 10).until(lambda d: copy.text != "Copy URL")
+        WebDriverWait(driver, 10, ignored_exceptions=RETRY).until(lambda d: copy.text != "Copy URL")
         check("Copy URL copies", copy.text == "Copied", copy.text)
         c.go("#/browse", ".card[data-public-id='photo_coffee']")
         counts = c.css(".card[data-public-id='photo_coffee'] .derived-stats").text
@@ -322,8 +337,8 @@ def run(args: argparse.Namespace) -> None:
         c.go("#/derived", thumbs)
         check("the derived page counts a transformation's images", "2" in c.css(thumbs).text.split(), c.css(thumbs).text)
         c.css(thumbs + " .show-derived").click()
-        WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".derived-list tr[data-public-id]")) == 2)
-        listed = sorted(e.get_attribute("data-public-id") for e in driver.find_elements(By.CSS_SELECTOR, ".derived-list tr[data-public-id]"))
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".derived-list tr[data-public-id]")) == 2)
+        listed = sorted(attributes(driver, ".derived-list tr[data-public-id]", "data-public-id"))
         check("a transformation lists its derived images", listed == ["photo_chelsea", "photo_coffee"], str(listed))
         c.shot("derived")
         c.css(thumbs + " .delete-transformation").click()
@@ -380,10 +395,10 @@ def run(args: argparse.Namespace) -> None:
         c.d.find_element(By.ID, "bulk-value").send_keys("console-batch")
         Select(c.d.find_element(By.ID, "bulk-what")).select_by_value("originals")
         c.d.find_element(By.ID, "bulk-preview").click()
-        WebDriverWait(driver, 30).until(lambda d: "1 original and" in d.find_element(By.ID, "bulk-count").text)
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: "1 original and" in d.find_element(By.ID, "bulk-count").text)
         c.visible("#bulk-run").click()
         c.confirm()
-        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "bulk-originals").text == "1")
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: d.find_element(By.ID, "bulk-originals").text == "1")
         check("bulk delete of originals by tag reports the count", True)
         status, listing = server.admin("GET", "resources/image/upload")
         check("the library is empty", status == 200 and listing.get("resources") == [], str(listing))
@@ -396,7 +411,7 @@ def run(args: argparse.Namespace) -> None:
         c.d.find_element(By.ID, "bulk-value").send_keys("many")
         Select(c.d.find_element(By.ID, "bulk-what")).select_by_value("originals")
         c.d.find_element(By.ID, "bulk-preview").click()
-        WebDriverWait(driver, 60).until(lambda d: "1001 originals" in d.find_element(By.ID, "bulk-count").text)
+        WebDriverWait(driver, 60, ignored_exceptions=RETRY).until(lambda d: "1001 originals" in d.find_element(By.ID, "bulk-count").text)
         c.visible("#bulk-run").click()
         c.visible("#confirm-ok")
         # Confirm, then press Cancel as soon as the run shows it (while the first batch is in flight).
@@ -408,7 +423,7 @@ def run(args: argparse.Namespace) -> None:
               if (!cancel.classList.contains('hidden')) { cancel.click(); done(); } else setTimeout(poll, 1);
             };
             poll();""")
-        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "bulk-originals"))
+        WebDriverWait(driver, 60, ignored_exceptions=RETRY).until(lambda d: d.find_elements(By.ID, "bulk-originals"))
         result = c.css("#bulk-result").text
         check("cancelling stops after the current batch",
               result.startswith("Cancelled") and c.d.find_element(By.ID, "bulk-originals").text == "1000"
@@ -416,10 +431,10 @@ def run(args: argparse.Namespace) -> None:
         status, left = server.admin("GET", "resources/image/tags/many")
         check("one original is left after the cancelled run", len(left.get("resources", [])) == 1, str(left)[:200])
         c.d.find_element(By.ID, "bulk-preview").click()
-        WebDriverWait(driver, 30).until(lambda d: "1 original and" in d.find_element(By.ID, "bulk-count").text)
+        WebDriverWait(driver, 30, ignored_exceptions=RETRY).until(lambda d: "1 original and" in d.find_element(By.ID, "bulk-count").text)
         c.visible("#bulk-run").click()
         c.confirm()
-        WebDriverWait(driver, 60).until(
+        WebDriverWait(driver, 60, ignored_exceptions=RETRY).until(
             lambda d: d.find_elements(By.ID, "bulk-originals") and d.find_element(By.ID, "bulk-originals").text == "1"
             and d.find_element(By.ID, "bulk-result").text.startswith("Done"))
         check("the rest goes in a second run", server.admin("GET", "resources/image/tags/many")[1].get("resources") == [])
