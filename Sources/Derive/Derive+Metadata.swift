@@ -64,7 +64,9 @@ extension Derive {
                 key.unicodeScalars.allSatisfy({
                     $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0))
                 })
-            else { throw .invalidArgument("context key \"\(key.prefix(40))\" must be 1-128 letters, digits, _, - or .") }
+            else {
+                throw .invalidArgument("context key \"\(key.prefix(40))\" must be 1-128 letters, digits, _, - or .")
+            }
             guard value.utf8.count <= 1024, !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" })
             else { throw .invalidArgument("context value of \"\(key)\" is over 1024 bytes or has control characters") }
         }

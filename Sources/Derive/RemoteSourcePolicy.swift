@@ -38,6 +38,8 @@ public struct RemoteSourcePolicy: Sendable, Hashable {
     }
 
     var summary: String {
-        hosts.isEmpty ? "remote-hosts=none" : "remote-hosts=\(hosts.joined(separator: ","))\(allowPrivate ? " (private allowed)" : "")"
+        hosts.isEmpty
+            ? "remote-hosts=none"
+            : "remote-hosts=\(hosts.joined(separator: ","))\(allowPrivate ? " (private allowed)" : "")"
     }
 }

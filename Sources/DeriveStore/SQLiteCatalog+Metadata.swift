@@ -7,7 +7,9 @@ extension SQLiteCatalog {
         _ from: ResourceKey, to: ResourceKey, overwrite: Bool, recorder: @escaping ChangeRecorder
     ) async throws(StoreError) -> RenameOutcome {
         try await write { db in
-            guard let source = try Self.fetchResource(db, from) else { throw StoreError.invalidArgument("Resource not found - \(from.publicID)") }
+            guard let source = try Self.fetchResource(db, from) else {
+                throw StoreError.invalidArgument("Resource not found - \(from.publicID)")
+            }
             guard from != to else { return RenameOutcome(resource: source.record, replaced: nil, removed: []) }
             var replaced: ResourceDeletion?
             if let target = try Self.fetchResource(db, to) {

@@ -100,7 +100,8 @@ final class Origin: Sendable {
                 #expect(try await derive.resource(publicID: "r") == nil)
             }
             // Listed, but loopback is not a public address.
-            try await ServerFixture.withServer(configure: Self.remote(["127.0.0.1", "localhost"], allowPrivate: false)) {
+            try await ServerFixture.withServer(configure: Self.remote(["127.0.0.1", "localhost"], allowPrivate: false))
+            {
                 derive, client in
                 for host in ["127.0.0.1", "localhost"] {
                     let reply = try await API.upload(
@@ -128,7 +129,8 @@ final class Origin: Sendable {
                     #expect(reply.message?.contains(message) == true, "\(path): \(reply.message ?? "")")
                 }
                 for url in ["ftp://localhost/x.png", "http://user:pw@localhost/x.png", "http://"] {
-                    let reply = try await API.upload(client, API.signed([("public_id", "r"), ("file", url)]), file: nil)
+                    let reply = try await API.upload(
+                        client, API.signed([("public_id", "r"), ("file", url)]), file: nil)
                     #expect(reply.status == .badRequest, "\(url)")
                 }
                 #expect(try await derive.resource(publicID: "r") == nil)

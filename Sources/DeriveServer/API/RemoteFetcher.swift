@@ -57,7 +57,9 @@ struct RemoteFetcher: Sendable {
         }
         let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
         let addresses = try await Self.resolve(host, port: port)
-        guard let first = addresses.first else { throw APIError.badRequest("Remote host \(host.prefix(100)) has no address") }
+        guard let first = addresses.first else {
+            throw APIError.badRequest("Remote host \(host.prefix(100)) has no address")
+        }
         if !policy.allowPrivate {
             for address in addresses where !NetworkAddress.isPublic(address) {
                 throw APIError.badRequest(
