@@ -160,7 +160,17 @@ private final class Run: Sendable {
                 update { $0.heldElsewhere = max($0.heldElsewhere, held) }
                 return
             case .batch(let batch):
-                try await process(batch, planner)
+                do {
+                    try await process(batch, planner)
+                } catch {
+                    // Whatever stopped it (a cancellation arriving during a catalog call is refused
+                    // by GRDB and lands here too), the batch must not stay held by a live owner:
+                    // a rerun in this process would wait for its lease. Giving back twice is harmless.
+                    await giveBack(
+                        RegenerationLease(
+                            job: job.id, batch: batch.number, owner: owner, seconds: options.leaseSeconds))
+                    throw error
+                }
             }
         }
     }
