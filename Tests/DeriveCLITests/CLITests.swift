@@ -114,7 +114,8 @@ struct CLI {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let avif = directory.appendingPathComponent("in.avif").path
-        #expect(try await CLI.run(["render", CLI.image("photo_coffee.png"), "-t", "w_120", "-o", avif]).status == 0)
+        let written = try await CLI.run(["render", CLI.image("photo_coffee.png"), "-t", "w_120", "-o", avif])
+        #expect(written.status == 0, "writing AVIF: status \(written.status), \(written.stderr)")
         let png = directory.appendingPathComponent("out.png").path
         let result = try await CLI.run(["render", avif, "-t", "w_60", "-o", png])
         #expect(result.status == 0, "\(result.stderr)")
