@@ -32,26 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! "$VENV/bin/python" -c 'import cloudinary' >/dev/null 2>&1; then
-    echo "api_bench: installing the cloudinary SDK into the venv $VENV" >&2
-    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q cloudinary
-fi
+source "$HERE/bench_common.sh"
+bench_venv api_bench cloudinary cloudinary
 
 export API_BENCH_ARGS="$*"   # for the report's "Command:" line
-derive=""
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-    case "${args[$i]}" in
-        --derive) derive="${args[$((i + 1))]:-}" ;;
-        --derive=*) derive="${args[$i]#--derive=}" ;;
-    esac
-done
-if [ -z "$derive" ]; then
-    echo "api_bench: swift build -c release --product derive" >&2
-    (cd "$ROOT" && swift build -c release --product derive >&2)
-    derive="$(cd "$ROOT" && swift build -c release --show-bin-path)/derive"
-    args+=(--derive "$derive")
-fi
-
-exec "$VENV/bin/python" "$HERE/compare_api.py" "${args[@]}"
+bench_args api_bench "$@"
+exec "$VENV/bin/python" "$HERE/compare_api.py" "${BENCH_ARGS[@]}"

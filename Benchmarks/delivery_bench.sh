@@ -42,26 +42,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     if [ -n "$policy" ]; then $SUDO rm -f "$policy"; trap - EXIT; fi
 fi
 
-if ! "$VENV/bin/python" -c 'import pyvips' >/dev/null 2>&1; then
-    echo "delivery_bench: making a venv with pyvips in $VENV" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q pyvips
-fi
+source "$HERE/bench_common.sh"
+bench_venv delivery_bench pyvips pyvips
 
 export DELIVERY_BENCH_ARGS="$*"   # for the report's "Command:" line
-derive=""
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-    case "${args[$i]}" in
-        --derive) derive="${args[$((i + 1))]:-}" ;;
-        --derive=*) derive="${args[$i]#--derive=}" ;;
-    esac
-done
-if [ -z "$derive" ]; then
-    echo "delivery_bench: swift build -c release --product derive" >&2
-    (cd "$ROOT" && swift build -c release --product derive >&2)
-    derive="$(cd "$ROOT" && swift build -c release --show-bin-path)/derive"
-    args+=(--derive "$derive")
-fi
-
-exec "$VENV/bin/python" "$HERE/compare_delivery.py" "${args[@]}"
+bench_args delivery_bench "$@"
+exec "$VENV/bin/python" "$HERE/compare_delivery.py" "${BENCH_ARGS[@]}"

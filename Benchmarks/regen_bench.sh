@@ -28,26 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! "$VENV/bin/python" -c 'import pyvips' >/dev/null 2>&1; then
-    echo "regen_bench: making a venv with pyvips in $VENV" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q pyvips
-fi
+source "$HERE/bench_common.sh"
+bench_venv regen_bench pyvips pyvips
 
 export REGEN_BENCH_ARGS="$*"   # for the report's "Command:" line
-derive=""
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-    case "${args[$i]}" in
-        --derive) derive="${args[$((i + 1))]:-}" ;;
-        --derive=*) derive="${args[$i]#--derive=}" ;;
-    esac
-done
-if [ -z "$derive" ]; then
-    echo "regen_bench: swift build -c release --product derive" >&2
-    (cd "$ROOT" && swift build -c release --product derive >&2)
-    derive="$(cd "$ROOT" && swift build -c release --show-bin-path)/derive"
-    args+=(--derive "$derive")
-fi
-
-exec "$VENV/bin/python" "$HERE/compare_regen.py" --image "$ROOT/TestImages/photo_12mp.jpg" "${args[@]}"
+bench_args regen_bench "$@"
+exec "$VENV/bin/python" "$HERE/compare_regen.py" --image "$ROOT/TestImages/photo_12mp.jpg" "${BENCH_ARGS[@]}"

@@ -78,8 +78,7 @@ final class ProgressDisplay: Sendable {
     }
 
     static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0, seconds < 1e9 else { return "?" }
-        let total = Int(seconds.rounded())
+        guard seconds >= 0, let total = Int(exactly: seconds.rounded()), total < 1_000_000_000 else { return "?" }
         return total >= 3600
             ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
             : String(format: "%d:%02d", total / 60, total % 60)
