@@ -231,7 +231,7 @@ extension Derive {
             let start = DispatchTime.now().uptimeNanoseconds
             let rendered = try await renderItem(item)
             seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            bytes += rendered.bytes.count
+            bytes += rendered.image.bytes.count
         }
         let perRender = samples.isEmpty ? 0 : seconds / Double(samples.count)
         let perBytes = samples.isEmpty ? 0 : Double(bytes) / Double(samples.count)

@@ -260,22 +260,10 @@ public final class Derive: Sendable {
         _ resource: ResourceRecord, transformation: Transformation, canonical: String, output: ImageFormat,
         hints: ResolvedHints
     ) async throws -> RenderResult {
-        let source = try await storing { try await self.blobs.get(resource.blob) }
-        var context = RenderContext(format: output, devicePixelRatio: hints.devicePixelRatio, clientWidth: hints.width)
-        for id in transformation.layerPublicIDs {
-            let key = ResourceKey(resourceType: resource.key.resourceType, type: "upload", publicID: id)
-            if let layer = try await storing({ try await self.catalog.resource(key) }) {
-                context.layerSources[id] = try await storing { try await self.blobs.get(layer.blob) }
-            }
-        }
-        let renderer = self.renderer
-        let inputs = context
-        // Hashed on the render thread, once (the blob store takes the hash as given).
-        let (rendered, hash) = try await onPool { () throws(RenderError) in
-            let image = try renderer.render(source, transformation: transformation, context: inputs)
-            return (image, ContentHash.sha256Hex(image.bytes))
-        }
-        renderCounter.withLock { $0 += 1 }
+        let (rendered, hash) = try await renderHashed(
+            resource, source: nil, transformation: transformation,
+            context: RenderContext(format: output, devicePixelRatio: hints.devicePixelRatio, clientWidth: hints.width))
+        renderCount(add: 1)
         let record = DerivativeRecord(
             key: resource.key, version: resource.version, transformation: canonical, format: output.rawValue,
             blob: hash, bytes: rendered.bytes.count, width: rendered.width, height: rendered.height,
@@ -293,6 +281,33 @@ public final class Derive: Sendable {
             throw error
         }
         return RenderResult(bytes: rendered.bytes, format: output, blob: stored.blob, hit: false, derivative: stored)
+    }
+
+    /// Renders `transformation` of `resource` (its bytes read unless given as `source`; `l_` layers
+    /// read from the catalog) on the render pool and hashes the output there, once: the blob store
+    /// takes the hash as given. Delivery misses, regeneration and its dry run all render here.
+    func renderHashed(
+        _ resource: ResourceRecord, source: [UInt8]?, transformation: Transformation, context: RenderContext
+    ) async throws(DeriveError) -> (image: RenderedImage, hash: String) {
+        let bytes: [UInt8]
+        if let source {
+            bytes = source
+        } else {
+            bytes = try await storing { try await self.blobs.get(resource.blob) }
+        }
+        var context = context
+        for id in transformation.layerPublicIDs {
+            let key = ResourceKey(resourceType: resource.key.resourceType, type: "upload", publicID: id)
+            if let layer = try await storing({ try await self.catalog.resource(key) }) {
+                context.layerSources[id] = try await storing { try await self.blobs.get(layer.blob) }
+            }
+        }
+        let renderer = self.renderer
+        let inputs = context
+        return try await onPool { () throws(RenderError) in
+            let image = try renderer.render(bytes, transformation: transformation, context: inputs)
+            return (image, ContentHash.sha256Hex(image.bytes))
+        }
     }
 
     // MARK: - Helpers

@@ -213,26 +213,12 @@ struct RegenerationPlanner: Sendable {
 
 extension Derive {
     /// Renders an item without storing it (on the render pool).
-    func renderItem(_ item: RegenerationItem, source: [UInt8]? = nil) async throws(DeriveError) -> RenderedImage {
-        let bytes: [UInt8]
-        if let source {
-            bytes = source
-        } else {
-            bytes = try await storing { try await self.blobs.get(item.resource.blob) }
-        }
-        var context = RenderContext(
-            format: item.output, devicePixelRatio: item.devicePixelRatio, clientWidth: item.clientWidth)
-        for id in item.transformation.layerPublicIDs {
-            let key = ResourceKey(resourceType: item.resource.key.resourceType, type: "upload", publicID: id)
-            if let layer = try await storing({ try await self.catalog.resource(key) }) {
-                context.layerSources[id] = try await storing { try await self.blobs.get(layer.blob) }
-            }
-        }
-        let renderer = self.renderer
-        let inputs = context
-        let transformation = item.transformation
-        return try await onPool { () throws(RenderError) in
-            try renderer.render(bytes, transformation: transformation, context: inputs)
-        }
+    func renderItem(_ item: RegenerationItem, source: [UInt8]? = nil) async throws(DeriveError)
+        -> (image: RenderedImage, hash: String)
+    {
+        try await renderHashed(
+            item.resource, source: source, transformation: item.transformation,
+            context: RenderContext(
+                format: item.output, devicePixelRatio: item.devicePixelRatio, clientWidth: item.clientWidth))
     }
 }

@@ -278,17 +278,17 @@ extension Derive {
     func storeRegenerated(_ item: RegenerationItem, source: [UInt8], lease: RegenerationLease)
         async throws(DeriveError) -> RegenerationWrite
     {
-        let rendered = try await renderItem(item, source: source)
+        let (rendered, hash) = try await renderItem(item, source: source)
         renderCount(add: 1)
         let record = DerivativeRecord(
             key: item.resource.key, version: item.resource.version, transformation: item.keyTransformation,
-            format: item.output.rawValue, blob: ContentHash.sha256Hex(rendered.bytes), bytes: rendered.bytes.count,
+            format: item.output.rawValue, blob: hash, bytes: rendered.bytes.count,
             width: rendered.width, height: rendered.height, renderer: Renderer.fingerprint, createdAt: Date())
         if item.previous == nil {
             try await lifecycle.hooks.before { try await $0.willCreateDerived(record) }
         }
         // Written before the row (write-once: cheap when the bytes are already there).
-        _ = try await storing { try await self.blobs.put(rendered.bytes) }
+        try await storing { try await self.blobs.put(rendered.bytes, hash: hash) }
         let outcome: RegenerationWrite
         do {
             outcome = try await committing(ChangeContext(operation: .regenerate)) { recorder throws(StoreError) in
