@@ -17,6 +17,10 @@ public final class Derive: Sendable {
     public let configuration: Configuration
     let catalog: any Catalog
     let blobs: any BlobStore
+    /// The same stores when they answer on the calling thread (the embedded ones): the render
+    /// miss path uses these to avoid thread hops (see `LocalCatalogReads`).
+    let localCatalog: (any LocalCatalogReads)?
+    let localBlobs: (any LocalBlobAccess)?
     let renderer: Renderer
     let pool: RenderPool
     private let flights = SingleFlight<RenderResult>()
@@ -34,6 +38,8 @@ public final class Derive: Sendable {
         self.configuration = configuration
         self.catalog = catalog
         self.blobs = blobs
+        localCatalog = catalog as? any LocalCatalogReads
+        localBlobs = blobs as? any LocalBlobAccess
         renderer = Renderer(limits: configuration.limits)
         pool = RenderPool(threads: configuration.renderThreads, maxQueued: configuration.maxQueuedRenders)
         lifecycle = LifecycleState(configuration: configuration)
@@ -148,7 +154,7 @@ public final class Derive: Sendable {
         key: ResourceKey, transformation: Transformation, format: String?, hints: ClientHints, access: Access,
         readStored: Bool, retried: Bool = false
     ) async throws(DeriveError) -> RenderResult {
-        guard let resource = try await storing({ try await self.catalog.resource(key) }) else {
+        guard let resource = try await lookUpResource(key) else {
             // `d_<id>.<ext>`: a missing original is replaced by the default image, same transformation.
             if let fallback = transformation.defaultImagePublicID, fallback != key.publicID {
                 var defaultKey = key
@@ -233,12 +239,19 @@ public final class Derive: Sendable {
     private func storedDerivative(
         _ resource: ResourceRecord, canonical: String, output: ImageFormat, readStored: Bool
     ) async throws(DeriveError) -> RenderResult? {
-        guard
-            let stored = try await storing({
+        let stored: DerivativeRecord?
+        if let localCatalog {
+            do {
+                stored = try localCatalog.derivativeNow(
+                    resource.key, version: resource.version, transformation: canonical, format: output.rawValue)
+            } catch { throw DeriveError(error) }
+        } else {
+            stored = try await storing {
                 try await self.catalog.derivative(
                     resource.key, version: resource.version, transformation: canonical, format: output.rawValue)
-            })
-        else { return nil }
+            }
+        }
+        guard let stored else { return nil }
         var result = RenderResult(bytes: [], format: output, blob: stored.blob, hit: true, derivative: stored)
         do throws(StoreError) {
             if readStored {
@@ -289,10 +302,10 @@ public final class Derive: Sendable {
     func renderHashed(
         _ resource: ResourceRecord, source: [UInt8]?, transformation: Transformation, context: RenderContext
     ) async throws(DeriveError) -> (image: RenderedImage, hash: String) {
-        let bytes: [UInt8]
-        if let source {
-            bytes = source
-        } else {
+        // A local original is read on the render thread itself: no hop to an I/O thread and back.
+        let localBlobs = source == nil ? self.localBlobs : nil
+        var bytes = source ?? []
+        if source == nil && localBlobs == nil {
             bytes = try await storing { try await self.blobs.get(resource.blob) }
         }
         var context = context
@@ -304,10 +317,28 @@ public final class Derive: Sendable {
         }
         let renderer = self.renderer
         let inputs = context
-        return try await onPool { () throws(RenderError) in
-            let image = try renderer.render(bytes, transformation: transformation, context: inputs)
-            return (image, ContentHash.sha256Hex(image.bytes))
+        let given = bytes
+        let blob = resource.blob
+        let outcome = try await onPool { () throws(RenderError) -> Result<(RenderedImage, String), StoreError> in
+            var source = given
+            if let localBlobs {
+                do throws(StoreError) { source = try localBlobs.getNow(blob) } catch { return .failure(error) }
+            }
+            let image = try renderer.render(source, transformation: transformation, context: inputs)
+            return .success((image, ContentHash.sha256Hex(image.bytes)))
         }
+        switch outcome {
+        case .success(let rendered): return rendered
+        case .failure(let error): throw DeriveError(error)
+        }
+    }
+
+    /// The original for `key`, read on this thread when the catalog allows it.
+    func lookUpResource(_ key: ResourceKey) async throws(DeriveError) -> ResourceRecord? {
+        if let localCatalog {
+            do { return try localCatalog.resourceNow(key) } catch { throw DeriveError(error) }
+        }
+        return try await storing { try await self.catalog.resource(key) }
     }
 
     // MARK: - Helpers

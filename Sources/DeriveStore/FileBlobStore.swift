@@ -54,12 +54,8 @@ public struct FileBlobStore: BlobStore {
     @discardableResult
     private func putNow(_ bytes: [UInt8], hash: String) throws(StoreError) -> String {
         let final = path(of: hash)
-        if FileManager.default.fileExists(atPath: final) {
-            // Write-once: the bytes are already there. Refresh the time so GC's grace period
-            // protects a blob that is about to be referenced again.
-            utimes(final, nil)
-            return hash
-        }
+        // Write-once: when the bytes are already there, only their time is refreshed.
+        if refreshIfPresentNow(hash) { return hash }
         let directory = (final as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -84,7 +80,7 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func contains(_ hash: String) async throws(StoreError) -> Bool {
-        ContentHash.isValid(hash) && FileManager.default.fileExists(atPath: path(of: hash))
+        containsNow(hash)
     }
 
     public func remove(_ hash: String) async throws(StoreError) {
@@ -166,9 +162,10 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func ensure(_ hash: String, bytes: [UInt8]) async throws(StoreError) {
-        let file = path(of: hash)
+        // The stat is done here (microseconds); only a rewrite goes to an I/O thread.
+        guard !containsNow(hash) else { return }
         try await BlockingIO.run { () throws(StoreError) in
-            if access(file, F_OK) != 0 { try putNow(bytes, hash: hash) }
+            if !containsNow(hash) { try putNow(bytes, hash: hash) }
         }
     }
 
@@ -298,5 +295,22 @@ public struct FileBlobStore: BlobStore {
         }
         if let failure { throw .io("read \(file): \(failure)") }
         return bytes
+    }
+}
+
+extension FileBlobStore: LocalBlobAccess {
+    public func getNow(_ hash: String) throws(StoreError) -> [UInt8] {
+        guard ContentHash.isValid(hash) else { throw .invalidHash(hash) }
+        return try Self.readWhole(path(of: hash), hash: hash)
+    }
+
+    /// Refreshes the time of an existing blob, so GC's grace period protects a blob that is about
+    /// to be referenced again.
+    public func refreshIfPresentNow(_ hash: String) -> Bool {
+        ContentHash.isValid(hash) && utimes(path(of: hash), nil) == 0
+    }
+
+    public func containsNow(_ hash: String) -> Bool {
+        ContentHash.isValid(hash) && access(path(of: hash), F_OK) == 0
     }
 }

@@ -98,7 +98,8 @@ public final class SQLiteCatalog: Catalog {
                     """,
                 arguments: [
                     stored.version, stored.blob, lookupKey(stored.blob), stored.format, stored.width, stored.height,
-                    stored.bytes, stored.createdAt.timeIntervalSince1970, ResourceRecord.contextText(stored.context), id,
+                    stored.bytes, stored.createdAt.timeIntervalSince1970, ResourceRecord.contextText(stored.context),
+                    id,
                 ])
             if stored.blob != existing.blob {
                 try Self.insertResourceLookup(db, blob: stored.blob, id: id)
@@ -136,9 +137,8 @@ public final class SQLiteCatalog: Catalog {
             }
             let seq = try Self.insertDerivativeRow(db, record, resourceID: resourceID)
             for name in Set(namedTransformations) {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO derivative_names (name, derivative) VALUES (?, ?)",
-                    arguments: [name, seq])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO derivative_names (name, derivative) VALUES (?, ?)")
+                    .execute(arguments: [name, seq])
             }
             try Self.record(db, [.derivedCreated(record, of: resource)], recorder)
             return record
@@ -295,6 +295,12 @@ public final class SQLiteCatalog: Catalog {
         do { return try await pool.read(body) } catch { throw Self.storeError(error) }
     }
 
+    /// A read on the calling thread: GRDB's synchronous read runs the body here (its reader
+    /// queue is entered with `sync`, which runs inline when the queue is idle).
+    func readNow<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch { throw Self.storeError(error) }
+    }
+
     /// A write transaction. Unless `keepsDeliveries` says it cannot change what a delivery URL
     /// answers (adding a derivative, the event log's bookkeeping), it also advances the delivery
     /// generation, in the same transaction: invalidating is the default, so a new kind of write
@@ -327,7 +333,7 @@ public final class SQLiteCatalog: Catalog {
     {
         do {
             return try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
                 let outcome = Result { () throws -> T? in
                     var value: T?
                     try db.inTransaction(.immediate) {
@@ -336,7 +342,7 @@ public final class SQLiteCatalog: Catalog {
                     }
                     return value
                 }
-                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
                 guard let value = try outcome.get() else {
                     throw StoreError.database("derivative transaction returned nothing")
                 }
@@ -355,5 +361,18 @@ public final class SQLiteCatalog: Catalog {
     private static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         return .database("\(error)")
+    }
+}
+
+extension SQLiteCatalog: LocalCatalogReads {
+    public func resourceNow(_ key: ResourceKey) throws(StoreError) -> ResourceRecord? {
+        try readNow { db in try Self.fetchResource(db, key)?.record }
+    }
+
+    public func derivativeNow(_ key: ResourceKey, version: Int, transformation: String, format: String)
+        throws(StoreError) -> DerivativeRecord?
+    {
+        let id = DerivativeRecord.id(key: key, version: version, transformation: transformation, format: format)
+        return try readNow { db in try Self.fetchDerivative(db, id: id).map { Self.derivative(from: $0, key: key) } }
     }
 }

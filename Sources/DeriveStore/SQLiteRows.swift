@@ -89,14 +89,15 @@ extension SQLiteCatalog {
     /// A derivative's row (``derivativeColumns``) by id, through `derivative_ids`.
     static func fetchDerivative(_ db: Database, id: String) throws -> Row? {
         try Row.fetchOne(
-            db, sql: "SELECT \(derivativeColumns) FROM derivatives d WHERE \(derivativeByID)",
+            db.cachedStatement(sql: "SELECT \(derivativeColumns) FROM derivatives d WHERE \(derivativeByID)"),
             arguments: [lookupKey(id), id])
     }
 
     static func fetchResource(_ db: Database, _ key: ResourceKey) throws -> (id: Int64, record: ResourceRecord)? {
         guard
             let row = try Row.fetchOne(
-                db, sql: resourceSelect + " WHERE r.resource_type = ? AND r.type = ? AND r.public_id = ?",
+                db.cachedStatement(
+                    sql: resourceSelect + " WHERE r.resource_type = ? AND r.type = ? AND r.public_id = ?"),
                 arguments: [key.resourceType, key.type, key.publicID])
         else { return nil }
         return (row[0], resourceRecord(from: row))
