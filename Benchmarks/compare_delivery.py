@@ -26,7 +26,9 @@ Set-up (all in one temporary directory, removed at the end, also on Ctrl-C and e
   - one pyvips worker process (Python in the venv), kept running for the whole run like the server.
 
 Measured, in rounds; every round runs every contender, in an order that rotates from round to round, so
-machine noise hits all alike. Reported numbers are medians over the rounds (min–max in brackets).
+machine noise hits all alike. Reported numbers are medians over the rounds (min–max in brackets); the miss
+ratios are also given paired by round (each round's Derive/pyvips ratio, then their median), which cancels
+drifts of the machine's speed between rounds.
 
   1. Hits with wrk, `wrk -t2 -cN -dXs --latency URL` for N = 1 and 16 (wrk needs at least one connection per
      thread, so N = 1 runs with -t1): nginx serving the hit's bytes as a static file, Derive's
@@ -40,9 +42,8 @@ machine noise hits all alike. Reported numbers are medians over the rounds (min�
      `w_1000/e_grayscale/a_90` -> jpg. Every Derive request is a new derivative doing the same work: the
      transformation gets a fresh variable component at the END, `c_fill,w_300,h_200/$u_<counter>`, which
      defines an unused variable; each response must say `X-Derive-Cache: miss`, and at the start the
-     suffixed output is checked byte-identical to the plain URL's. (Not in front: `$u_1/c_fill,...` or
-     `$u_1,c_fill,...` makes this Derive skip shrink-on-load, twice the time and memory and different
-     bytes, as `derive render` shows.)
+     suffixed output is checked byte-identical to the plain URL's. (A variable in front, `$u_1,c_fill,...`,
+     now renders the same bytes in the same time: header-only variables no longer turn shrink-on-load off.)
      A miss is: HTTP request, catalog lookup, render (same libvips pipeline as in-process), blob write and
      fsync, catalog insert (synchronous=FULL), response. The client is Python (http.client, keep-alive,
      one connection per client thread) on the same machine.
@@ -773,6 +774,19 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
         md.append(f"| {JOBS[name]['title']} | {med(d1):.1f}{spread(d1, '{:.1f}')} | {med(p1):.1f}{spread(p1, '{:.1f}')} "
                   f"| {ratio(med(d1), med(p1))} | {med(d2):.1f}{spread(d2, '{:.1f}')} | {med(p2):.1f}{spread(p2, '{:.1f}')} "
                   f"| {ratio(med(d2), med(p2))} | {med(d2) * med(d1) / 1000:.2f}x / {med(p2) * med(p1) / 1000:.2f}x |")
+    md.append("")
+    md.append("The same misses as ratios paired by round (Derive's and pyvips' measurements of one job and "
+              "concurrency in one round run back to back, so a drift of the machine's speed between rounds "
+              "cancels out): median of the rounds' ratios (min–max):")
+    md.append("")
+    md.append("| job | Derive/pyvips time c1 | Derive/pyvips throughput c2 | rounds with time c1 ≤ 1.0x "
+              "| rounds with throughput c2 ≥ 1.0x |")
+    md.append("|---|---:|---:|---:|---:|")
+    for name in jobs:
+        r1 = [d / p for d, p in zip(misses[("derive", name, 1)], misses[("pyvips", name, 1)])]
+        r2 = [p / d for d, p in zip(misses[("derive", name, 2)], misses[("pyvips", name, 2)])]
+        md.append(f"| {JOBS[name]['title']} | {med(r1):.2f}x{spread(r1, '{:.2f}')} | {med(r2):.2f}x{spread(r2, '{:.2f}')} "
+                  f"| {sum(r <= 1.0 for r in r1)} of {len(r1)} | {sum(r >= 1.0 for r in r2)} of {len(r2)} |")
     md.append("")
     md.append("| job | output Derive | output pyvips |")
     md.append("|---|---|---|")

@@ -155,7 +155,7 @@ extension Derive {
             if let hookError = box.error { throw .hookFailed(hookError) }
             throw DeriveError(error)
         }
-        lifecycle.notifier.notify()
+        lifecycle.notifier.notify(notificationURL: context.notificationURL != nil)
         await lifecycle.hooks.after(box.changes)
         return result
     }

@@ -4,24 +4,47 @@ import Synchronization
 
 /// Wakes event readers when this process appends events, and ends them at shutdown. Readers also
 /// poll, so events written by other processes sharing the catalog arrive within the poll interval.
+///
+/// A reader that only delivers events carrying a notification URL (the `notification_url`
+/// dispatcher) waits on its own generation, advanced only by commits whose events carry one: every
+/// render miss appends a `derived.created` event, and waking that reader for each (a catalog read
+/// and a timer task per miss) cost render throughput for nothing.
 final class EventNotifier: Sendable {
     private struct State {
         var generation: UInt64 = 0
+        var notificationGeneration: UInt64 = 0
         var closed = false
         var nextWaiter: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var notificationWaiters: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
 
     var generation: UInt64 { state.withLock { $0.generation } }
+    /// Advanced only by commits whose events carry a notification URL (and by ``close()``).
+    var notificationGeneration: UInt64 { state.withLock { $0.notificationGeneration } }
     var isClosed: Bool { state.withLock { $0.closed } }
 
-    func notify() {
+    /// Wakes the readers: all of them, or, when no event of the commit carries a notification URL,
+    /// all but those that wait only for such events.
+    func notify(notificationURL: Bool = true) {
         let waiters = state.withLock { state in
             state.generation &+= 1
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            if notificationURL {
+                state.notificationGeneration &+= 1
+                defer {
+                    state.waiters = [:]
+                    state.notificationWaiters = []
+                }
+                return Array(state.waiters.values)
+            }
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in state.waiters where !state.notificationWaiters.contains(id) {
+                woken.append(waiter)
+                state.waiters[id] = nil
+            }
+            return woken
         }
         for waiter in waiters { waiter.resume() }
     }
@@ -32,8 +55,9 @@ final class EventNotifier: Sendable {
     }
 
     /// Returns after a `notify` that follows `generation`, after `timeout`, at `close`, or when the
-    /// task is cancelled, whichever comes first.
-    func wait(after generation: UInt64, timeout: Duration) async {
+    /// task is cancelled, whichever comes first. With `notificationsOnly`, `generation` is a
+    /// ``notificationGeneration`` and only notifies of events with a notification URL count.
+    func wait(after generation: UInt64, timeout: Duration, notificationsOnly: Bool = false) async {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter
@@ -45,8 +69,10 @@ final class EventNotifier: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { state -> Bool in
-                    if state.generation != generation || state.closed || Task.isCancelled { return true }
+                    let current = notificationsOnly ? state.notificationGeneration : state.generation
+                    if current != generation || state.closed || Task.isCancelled { return true }
                     state.waiters[id] = continuation
+                    if notificationsOnly { state.notificationWaiters.insert(id) }
                     return false
                 }
                 if now { continuation.resume() }
@@ -58,7 +84,10 @@ final class EventNotifier: Sendable {
     }
 
     private func wake(_ id: UInt64) {
-        state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        state.withLock { state in
+            state.notificationWaiters.remove(id)
+            return state.waiters.removeValue(forKey: id)
+        }?.resume()
     }
 }
 

@@ -108,10 +108,11 @@ struct WebhookDispatcher: Sendable {
             }
             lease = Lease(position: position, renewed: clock.now)
         }
-        let generation = notifier.generation
+        let generation = isPerEvent ? notifier.notificationGeneration : notifier.generation
         let events = try await catalog.events(after: lease!.position, limit: 100, notificationsOnly: isPerEvent)
         guard !events.isEmpty else {
-            await notifier.wait(after: generation, timeout: min(pollInterval, policy.lease / 3))
+            await notifier.wait(
+                after: generation, timeout: min(pollInterval, policy.lease / 3), notificationsOnly: isPerEvent)
             return
         }
         var persisted = lease!.position
