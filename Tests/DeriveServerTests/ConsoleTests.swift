@@ -138,7 +138,8 @@ import Testing
                 client, .delete, "/v1_1/demo/resources/image/upload",
                 headers: [
                     .cookie: session.cookie, .contentType: "application/json",
-                    Self.csrf: "0" + session.csrf.dropFirst(),
+                    // Another first character (a token that starts with "0" stayed right once in 16 runs).
+                    Self.csrf: (session.csrf.first == "0" ? "1" : "0") + session.csrf.dropFirst(),
                 ],
                 body: ByteBuffer(string: #"{"public_ids":["coffee"]}"#))
             #expect(wrongToken.status == .forbidden)
