@@ -10,10 +10,7 @@ extension Derive {
         async throws(DeriveError) -> DerivativeRecord
     {
         try await lifecycle.hooks.before { try await $0.willCreateDerived(record) }
-        // Bytes already stored (content-addressed: an identical image) only get their time refreshed.
-        if localBlobs?.refreshIfPresentNow(record.blob) != true {
-            try await storing { try await self.blobs.put(bytes, hash: record.blob) }
-        }
+        try await storing { try await self.blobs.put(bytes, hash: record.blob) }
         let context = ChangeContext(operation: .render)
         let stored: DerivativeRecord
         do {

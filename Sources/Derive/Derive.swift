@@ -17,9 +17,8 @@ public final class Derive: Sendable {
     public let configuration: Configuration
     let catalog: any Catalog
     let blobs: any BlobStore
-    /// The same stores when they answer on the calling thread (the embedded ones): the render
-    /// miss path uses these to avoid thread hops (see `LocalCatalogReads`).
-    let localCatalog: (any LocalCatalogReads)?
+    /// The blob store when it reads on the calling thread (the embedded one): a render reads its
+    /// original on the render thread (see `LocalBlobAccess`).
     let localBlobs: (any LocalBlobAccess)?
     let renderer: Renderer
     let pool: RenderPool
@@ -38,7 +37,6 @@ public final class Derive: Sendable {
         self.configuration = configuration
         self.catalog = catalog
         self.blobs = blobs
-        localCatalog = catalog as? any LocalCatalogReads
         localBlobs = blobs as? any LocalBlobAccess
         renderer = Renderer(limits: configuration.limits)
         pool = RenderPool(threads: configuration.renderThreads, maxQueued: configuration.maxQueuedRenders)
@@ -154,7 +152,7 @@ public final class Derive: Sendable {
         key: ResourceKey, transformation: Transformation, format: String?, hints: ClientHints, access: Access,
         readStored: Bool, retried: Bool = false
     ) async throws(DeriveError) -> RenderResult {
-        guard let resource = try await lookUpResource(key) else {
+        guard let resource = try await storing({ try await self.catalog.resource(key) }) else {
             // `d_<id>.<ext>`: a missing original is replaced by the default image, same transformation.
             if let fallback = transformation.defaultImagePublicID, fallback != key.publicID {
                 var defaultKey = key
@@ -239,19 +237,12 @@ public final class Derive: Sendable {
     private func storedDerivative(
         _ resource: ResourceRecord, canonical: String, output: ImageFormat, readStored: Bool
     ) async throws(DeriveError) -> RenderResult? {
-        let stored: DerivativeRecord?
-        if let localCatalog {
-            do {
-                stored = try localCatalog.derivativeNow(
-                    resource.key, version: resource.version, transformation: canonical, format: output.rawValue)
-            } catch { throw DeriveError(error) }
-        } else {
-            stored = try await storing {
+        guard
+            let stored = try await storing({
                 try await self.catalog.derivative(
                     resource.key, version: resource.version, transformation: canonical, format: output.rawValue)
-            }
-        }
-        guard let stored else { return nil }
+            })
+        else { return nil }
         var result = RenderResult(bytes: [], format: output, blob: stored.blob, hit: true, derivative: stored)
         do throws(StoreError) {
             if readStored {
@@ -331,14 +322,6 @@ public final class Derive: Sendable {
         case .success(let rendered): return rendered
         case .failure(let error): throw DeriveError(error)
         }
-    }
-
-    /// The original for `key`, read on this thread when the catalog allows it.
-    func lookUpResource(_ key: ResourceKey) async throws(DeriveError) -> ResourceRecord? {
-        if let localCatalog {
-            do { return try localCatalog.resourceNow(key) } catch { throw DeriveError(error) }
-        }
-        return try await storing { try await self.catalog.resource(key) }
     }
 
     // MARK: - Helpers

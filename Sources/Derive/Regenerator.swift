@@ -198,6 +198,18 @@ private final class Run: Sendable {
         await Task.detached { try? await catalog.releaseRegenerationBatch(lease) }.value
     }
 
+    /// Records an item that failed (in the catalog, so a rerun reports it) and counts it.
+    private func record(_ failure: RegenerationFailure, _ lease: RegenerationLease) async throws {
+        try await derive.storing {
+            try await self.derive.catalog.recordRegenerationFailure(
+                lease, item: failure.item, label: failure.label, error: failure.error)
+        }
+        update {
+            $0.failed += 1
+            $0.lastFailure = failure
+        }
+    }
+
     private func process(_ batch: RegenerationBatch, _ planner: RegenerationPlanner) async throws {
         let lease = RegenerationLease(job: job.id, batch: batch.number, owner: owner, seconds: options.leaseSeconds)
         let plan: (items: [RegenerationItem], skipped: Int, failures: [RegenerationFailure])
@@ -208,14 +220,7 @@ private final class Run: Sendable {
             throw error
         }
         for failure in plan.failures where !batch.finishedItems.contains(failure.item) {
-            try await derive.storing {
-                try await self.derive.catalog.recordRegenerationFailure(
-                    lease, item: failure.item, label: failure.label, error: failure.error)
-            }
-            update {
-                $0.failed += 1
-                $0.lastFailure = failure
-            }
+            try await record(failure, lease)
         }
         var source: (blob: String, bytes: [UInt8])?
         for item in plan.items where !batch.finishedItems.contains(item.id) {
@@ -253,15 +258,7 @@ private final class Run: Sendable {
                     await giveBack(lease)
                     throw error
                 }
-                let failure = RegenerationFailure(item: item.id, label: item.label, error: "\(error)")
-                try await derive.storing {
-                    try await self.derive.catalog.recordRegenerationFailure(
-                        lease, item: failure.item, label: failure.label, error: failure.error)
-                }
-                update {
-                    $0.failed += 1
-                    $0.lastFailure = failure
-                }
+                try await record(RegenerationFailure(item: item.id, label: item.label, error: "\(error)"), lease)
             }
         }
         if Task.isCancelled {

@@ -48,6 +48,9 @@ public struct FileBlobStore: BlobStore {
 
     public func put(_ bytes: [UInt8], hash: String) async throws(StoreError) {
         guard ContentHash.isValid(hash) else { throw .invalidHash(hash) }
+        // Bytes already stored (an identical image) only get their time refreshed, here: a
+        // `utimes` costs less than the hop to an I/O thread and back.
+        if refreshIfPresent(hash) { return }
         _ = try await BlockingIO.run { () throws(StoreError) in try putNow(bytes, hash: hash) }
     }
 
@@ -55,7 +58,7 @@ public struct FileBlobStore: BlobStore {
     private func putNow(_ bytes: [UInt8], hash: String) throws(StoreError) -> String {
         let final = path(of: hash)
         // Write-once: when the bytes are already there, only their time is refreshed.
-        if refreshIfPresentNow(hash) { return hash }
+        if refreshIfPresent(hash) { return hash }
         let directory = (final as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -80,7 +83,7 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func contains(_ hash: String) async throws(StoreError) -> Bool {
-        containsNow(hash)
+        exists(hash)
     }
 
     public func remove(_ hash: String) async throws(StoreError) {
@@ -163,9 +166,9 @@ public struct FileBlobStore: BlobStore {
 
     public func ensure(_ hash: String, bytes: [UInt8]) async throws(StoreError) {
         // The stat is done here (microseconds); only a rewrite goes to an I/O thread.
-        guard !containsNow(hash) else { return }
+        guard !exists(hash) else { return }
         try await BlockingIO.run { () throws(StoreError) in
-            if !containsNow(hash) { try putNow(bytes, hash: hash) }
+            if !exists(hash) { try putNow(bytes, hash: hash) }
         }
     }
 
@@ -303,14 +306,16 @@ extension FileBlobStore: LocalBlobAccess {
         guard ContentHash.isValid(hash) else { throw .invalidHash(hash) }
         return try Self.readWhole(path(of: hash), hash: hash)
     }
+}
 
-    /// Refreshes the time of an existing blob, so GC's grace period protects a blob that is about
-    /// to be referenced again.
-    public func refreshIfPresentNow(_ hash: String) -> Bool {
+extension FileBlobStore {
+    /// Whether the blob exists; when it does, refreshes its time, so GC's grace period protects a
+    /// blob that is about to be referenced again.
+    private func refreshIfPresent(_ hash: String) -> Bool {
         ContentHash.isValid(hash) && utimes(path(of: hash), nil) == 0
     }
 
-    public func containsNow(_ hash: String) -> Bool {
+    private func exists(_ hash: String) -> Bool {
         ContentHash.isValid(hash) && access(path(of: hash), F_OK) == 0
     }
 }

@@ -25,14 +25,23 @@ struct CLI {
     /// Runs the binary on a dispatch thread: waiting for a child process must not block one of
     /// Swift's cooperative threads (two on a 2-core machine), or every other test in the process
     /// stalls meanwhile.
-    static func run(_ arguments: [String]) async throws -> Result {
-        try await onOwnThread { try runWaiting(arguments) }
+    /// `directory` is the working directory; `environment` is added to this process' own.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:])
+        async throws -> Result
+    {
+        try await onOwnThread { try runWaiting(arguments, in: directory, environment: environment) }
     }
 
-    private static func runWaiting(_ arguments: [String]) throws -> Result {
+    private static func runWaiting(_ arguments: [String], in directory: URL?, environment: [String: String])
+        throws -> Result
+    {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        // A user's DERIVE_DATA must not reach the tests' commands.
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            .filter { $0.key != "DERIVE_DATA" || environment[$0.key] != nil }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -10,31 +10,7 @@ import Testing
     /// Runs the binary with extra environment variables, in `root` as the working directory.
     func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Result {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let directory = root
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        let process = Process()
-                        process.executableURL = CLI.binary
-                        process.arguments = arguments
-                        process.currentDirectoryURL = directory
-                        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-                            .filter { $0.key != "DERIVE_DATA" || environment[$0.key] != nil }
-                        let out = Pipe()
-                        let err = Pipe()
-                        process.standardOutput = out
-                        process.standardError = err
-                        try process.run()
-                        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-                        process.waitUntilExit()
-                        return CLI.Result(
-                            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                            stderr: String(decoding: stderr, as: UTF8.self))
-                    })
-            }
-        }
+        return try await CLI.run(arguments, in: root, environment: environment)
     }
 
     @Test func uploadFolderKeepsGoingPastABadFileAndReportsIt() async throws {

@@ -15,7 +15,7 @@ final class EventNotifier: Sendable {
         var notificationGeneration: UInt64 = 0
         var closed = false
         var nextWaiter: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         var notificationWaiters: Set<UInt64> = []
     }
 
@@ -39,14 +39,14 @@ final class EventNotifier: Sendable {
                 }
                 return Array(state.waiters.values)
             }
-            var woken: [CheckedContinuation<Void, Never>] = []
+            var woken: [CheckedContinuation<Bool, Never>] = []
             for (id, waiter) in state.waiters where !state.notificationWaiters.contains(id) {
                 woken.append(waiter)
                 state.waiters[id] = nil
             }
             return woken
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.resume(returning: true) }
     }
 
     func close() {
@@ -57,7 +57,9 @@ final class EventNotifier: Sendable {
     /// Returns after a `notify` that follows `generation`, after `timeout`, at `close`, or when the
     /// task is cancelled, whichever comes first. With `notificationsOnly`, `generation` is a
     /// ``notificationGeneration`` and only notifies of events with a notification URL count.
-    func wait(after generation: UInt64, timeout: Duration, notificationsOnly: Bool = false) async {
+    /// Returns true when a notify or `close` ended the wait, false for the timeout or cancellation.
+    @discardableResult
+    func wait(after generation: UInt64, timeout: Duration, notificationsOnly: Bool = false) async -> Bool {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter
@@ -66,28 +68,30 @@ final class EventNotifier: Sendable {
             try? await Task.sleep(for: timeout)
             self?.wake(id)
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
+        let notified = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { state -> Bool? in
                     let current = notificationsOnly ? state.notificationGeneration : state.generation
-                    if current != generation || state.closed || Task.isCancelled { return true }
+                    if current != generation || state.closed { return true }
+                    if Task.isCancelled { return false }
                     state.waiters[id] = continuation
                     if notificationsOnly { state.notificationWaiters.insert(id) }
-                    return false
+                    return nil
                 }
-                if now { continuation.resume() }
+                if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
             wake(id)
         }
         timer.cancel()
+        return notified
     }
 
     private func wake(_ id: UInt64) {
         state.withLock { state in
             state.notificationWaiters.remove(id)
             return state.waiters.removeValue(forKey: id)
-        }?.resume()
+        }?.resume(returning: false)
     }
 }
 
