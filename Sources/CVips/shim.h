@@ -54,8 +54,10 @@ static inline void cvips_attach_deadline(VipsImage *image, gint64 deadline) {
 /* No progress signalling: drops a progress_signal pointer inherited from an upstream image that this
    image does not keep alive (vips_image_copy_memory's result). */
 static inline void cvips_clear_progress(VipsImage *image) { image->progress_signal = NULL; }
-/* glibc: at most `count` malloc arenas (see VipsRuntime.limitMallocArenas). */
-static inline int cvips_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
+/* glibc malloc settings (see VipsRuntime.configureMallocForRendering). */
+static inline int cvips_malloc_arena_max(int count) { return mallopt(M_ARENA_MAX, count); }
+static inline int cvips_malloc_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
+static inline int cvips_malloc_trim_threshold(int bytes) { return mallopt(M_TRIM_THRESHOLD, bytes); }
 static inline gint64 cvips_monotonic_time(void) { return g_get_monotonic_time(); }
 
 #endif

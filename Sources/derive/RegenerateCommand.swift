@@ -1,5 +1,6 @@
 import ArgumentParser
 import Derive
+import DeriveRender
 import DeriveStore
 import Dispatch
 import Foundation
@@ -94,6 +95,7 @@ struct Regenerate: AsyncParsableCommand {
         guard modes <= 1 else { throw fail(ValidationError("use one of --list-jobs, --resume, --cancel")) }
         if listJobs { return try await list() }
         if let cancel { return try await cancelJob(cancel) }
+        VipsRuntime.configureMallocForRendering()
         var request: RegenerationRequest?
         if resume == nil {
             do { request = try self.request() } catch { throw fail(error) }

@@ -27,8 +27,8 @@ struct Serve: AsyncParsableCommand {
     var gcInterval: Double?
 
     func run() async throws {
-        // Flat memory under mixed render load (see limitMallocArenas); MALLOC_ARENA_MAX overrides.
-        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { VipsRuntime.limitMallocArenas(2) }
+        // Flat memory and no page-fault churn under render load; the environment's settings win.
+        VipsRuntime.configureMallocForRendering()
         // Before anything creates a metric: handles made earlier would stay unexported.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -23,4 +23,22 @@ import Testing
         }
         #expect(outputs.allSatisfy { $0 == reference })
     }
+
+    /// Two arenas, pixel buffers from the heap (not mapped and unmapped per render), and freed heap
+    /// kept up to 32 MiB; a setting made in the environment is the environment's.
+    @Test func mallocSettingsLeaveTheEnvironmentsOwn() {
+        #expect(
+            VipsRuntime.mallocSettings(environment: [:]) == [
+                .arenaMax(2), .mmapThreshold(32 << 20), .trimThreshold(32 << 20),
+            ])
+        #expect(
+            VipsRuntime.mallocSettings(environment: ["MALLOC_ARENA_MAX": "8"]) == [
+                .mmapThreshold(32 << 20), .trimThreshold(32 << 20),
+            ])
+        let tunables = ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=0"]
+        #expect(VipsRuntime.mallocSettings(environment: tunables) == [.arenaMax(2)])
+        // Another tunable does not count as one of these.
+        #expect(
+            VipsRuntime.mallocSettings(environment: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"]).count == 3)
+    }
 }

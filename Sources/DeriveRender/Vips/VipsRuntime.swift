@@ -118,15 +118,52 @@ public enum VipsRuntime {
         "\(vips_version(0)).\(vips_version(1)).\(vips_version(2))"
     }
 
-    /// Bytes currently allocated by libvips for pixel buffers.
-    /// Limits glibc to `count` malloc arenas. Render threads allocating and freeing large pixel
-    /// buffers otherwise make glibc keep one growing arena per thread: under the soak test's mixed
-    /// load the server's RSS climbed from 78 to 700 MiB in 150 s; with two arenas it stays flat (what
-    /// sharp and libvips recommend as `MALLOC_ARENA_MAX=2`). Call once at process start.
-    public static func limitMallocArenas(_ count: Int = 2) {
-        _ = cvips_limit_malloc_arenas(Int32(clamping: count))
+    /// glibc malloc settings for a process that renders, applied once at process start (`derive
+    /// serve`, `derive regenerate`); an embedding service may call it too. A setting the environment
+    /// already makes (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, or
+    /// the same name in `GLIBC_TUNABLES`) is left to the environment.
+    ///
+    /// - Two arenas: render threads allocating and freeing large pixel buffers otherwise make glibc
+    ///   keep one growing arena per thread; under the soak test's mixed load the server's RSS climbed
+    ///   from 78 to 700 MiB in 150 s, with two it stays flat (what sharp and libvips recommend).
+    /// - Pixel buffers up to 32 MiB come from the heap, and up to 32 MiB of freed heap per arena
+    ///   stays mapped: with glibc's defaults a render's buffers were mapped and unmapped (or
+    ///   trimmed) on every render, about 5,000 page faults, each zeroing a fresh page, per PNG miss
+    ///   of the benchmark. With these, about 10, and that miss is about 5 % faster. A larger
+    ///   allocation (a 12 MP image in memory) is still mapped and returned when freed. See
+    ///   BENCHMARKS.md.
+    public static func configureMallocForRendering(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        for setting in mallocSettings(environment: environment) {
+            switch setting {
+            case .arenaMax(let count): _ = cvips_malloc_arena_max(count)
+            case .mmapThreshold(let bytes): _ = cvips_malloc_mmap_threshold(bytes)
+            case .trimThreshold(let bytes): _ = cvips_malloc_trim_threshold(bytes)
+            }
+        }
     }
 
+    /// One `mallopt` setting.
+    public enum MallocSetting: Equatable, Sendable {
+        case arenaMax(Int32), mmapThreshold(Int32), trimThreshold(Int32)
+    }
+
+    /// The settings ``configureMallocForRendering(environment:)`` applies: those the environment
+    /// does not already make.
+    public static func mallocSettings(environment: [String: String]) -> [MallocSetting] {
+        let tunables = environment["GLIBC_TUNABLES"] ?? ""
+        func unset(_ variable: String, _ tunable: String) -> Bool {
+            environment[variable] == nil && !tunables.contains("glibc.malloc.\(tunable)=")
+        }
+        var settings: [MallocSetting] = []
+        if unset("MALLOC_ARENA_MAX", "arena_max") { settings.append(.arenaMax(2)) }
+        if unset("MALLOC_MMAP_THRESHOLD_", "mmap_threshold") { settings.append(.mmapThreshold(32 << 20)) }
+        if unset("MALLOC_TRIM_THRESHOLD_", "trim_threshold") { settings.append(.trimThreshold(32 << 20)) }
+        return settings
+    }
+
+    /// Bytes currently allocated by libvips for pixel buffers.
     public static var trackedMemory: Int { Int(vips_tracked_get_mem()) }
 
     /// Number of open pixel allocations libvips tracks.

@@ -1,0 +1,103 @@
+"""Two `derive` builds, one miss job, misses alternating between them: the ratio of each pair (B/A).
+
+    python3 Benchmarks/ab_miss.py PATH/TO/derive-A PATH/TO/derive-B [pairs] [--job png|jpeg]
+
+Both servers run at once on their own temporary data folders, each with the job's original uploaded;
+pair i asks A then B (B then A on odd pairs), each request a new derivative (an unused `$v_<i>`
+variable: identical work, new key). Neighbouring misses see the same machine, so the per-pair ratio
+cancels the drift of this VM's speed (±10 % from minute to minute) that separate runs suffer from.
+Prints both medians, the median per-pair ratio, how many pairs B won, and each server's peak RSS.
+Giving the same binary twice checks the method: the ratio should be about 1.00.
+"""
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+IMAGES = os.path.join(HERE, "..", "TestImages")
+JOBS = {
+    "png": ("alpha_magick_logo.png", "logo", "w_800", "png"),
+    "jpeg": ("photo_12mp.jpg", "photo", "c_fill,w_300,h_200", "jpg"),
+}
+
+
+class Server:
+    def __init__(self, binary: str, image: str, public_id: str):
+        self.folder = tempfile.mkdtemp(prefix="derive-ab-")
+        subprocess.run([binary, "upload", os.path.join(IMAGES, image), "--public-id", public_id,
+                        "--data", self.folder], check=True, capture_output=True)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [binary, "serve", "--data", self.folder, "--host", "127.0.0.1", "--port", str(self.port),
+             "--gc-interval", "0"],
+            env=dict(os.environ, DERIVE_ACCESS_LOG="0"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5).read()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit(f"{binary} did not start")
+
+    def miss(self, key: int, transformation: str, public_id: str, ext: str) -> float:
+        url = f"http://127.0.0.1:{self.port}/demo/image/upload/$v_{key},{transformation}/{public_id}.{ext}"
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=60) as response:
+            response.read()
+            if response.headers.get("X-Derive-Cache") != "miss":
+                raise SystemExit(f"expected a miss: {url}")
+        return time.perf_counter() - started
+
+    def peak_mib(self) -> float:
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("pairs", type=int, nargs="?", default=40)
+    parser.add_argument("--job", choices=list(JOBS), default="png")
+    args = parser.parse_args()
+    image, public_id, transformation, ext = JOBS[args.job]
+    servers = [Server(args.a, image, public_id), Server(args.b, image, public_id)]
+    try:
+        for warm in range(3):
+            for server in servers:
+                server.miss(1_000_000 + warm, transformation, public_id, ext)
+        times_a, times_b = [], []
+        for pair in range(args.pairs):
+            order = servers if pair % 2 == 0 else servers[::-1]
+            took = {id(server): server.miss(pair, transformation, public_id, ext) for server in order}
+            times_a.append(took[id(servers[0])])
+            times_b.append(took[id(servers[1])])
+        ratios = [b / a for a, b in zip(times_a, times_b)]
+        print(f"job {args.job} ({transformation}), {args.pairs} pairs")
+        print(f"A {args.a}: median {1000 * statistics.median(times_a):.1f} ms, peak RSS {servers[0].peak_mib():.1f} MiB")
+        print(f"B {args.b}: median {1000 * statistics.median(times_b):.1f} ms, peak RSS {servers[1].peak_mib():.1f} MiB")
+        print(f"B/A per pair: median {statistics.median(ratios):.3f}, B faster in {sum(r < 1 for r in ratios)} of "
+              f"{len(ratios)}")
+    finally:
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
