@@ -28,7 +28,9 @@ Set-up (all in one temporary directory, removed at the end, also on Ctrl-C and e
 Measured, in rounds; every round runs every contender, in an order that rotates from round to round, so
 machine noise hits all alike. Reported numbers are medians over the rounds (min–max in brackets); the miss
 ratios are also given paired by round (each round's Derive/pyvips ratio, then their median), which cancels
-drifts of the machine's speed between rounds.
+drifts of the machine's speed between rounds, and as the geometric mean of those ratios with a 90 %
+confidence interval and a verdict against the target: met, not met, or within noise (the interval spans
+1.0; more rounds narrow it).
 
   1. Hits with wrk, `wrk -t2 -cN -dXs --latency URL` for N = 1 and 16 (wrk needs at least one connection per
      thread, so N = 1 runs with -t1): nginx serving the hit's bytes as a static file, Derive's
@@ -77,6 +79,7 @@ import argparse
 import datetime as _dt
 import http.client
 import itertools
+import math
 import json
 import os
 import platform
@@ -444,6 +447,31 @@ def mb(kb):
     return "—" if not kb else f"{kb / 1024:.1f}"
 
 
+# Student's t, one-sided 95 % (two-sided 90 %) quantiles by degrees of freedom.
+T_95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833, 10: 1.812,
+        12: 1.782, 15: 1.753, 20: 1.725, 30: 1.697}
+
+
+def ratio_interval(ratios: list, at_most: bool) -> str:
+    """Geometric mean of per-round ratios with its 90 % confidence interval, and a verdict against 1.0
+    (at_most: the target is <= 1.0, else >= 1.0)."""
+    if len(ratios) < 2 or any(r <= 0 for r in ratios):
+        return "n/a"
+    logs = [math.log(r) for r in ratios]
+    mean = statistics.fmean(logs)
+    df = len(logs) - 1
+    t = T_95[max(k for k in T_95 if k <= df)] if df <= 30 else 1.645
+    half = t * statistics.stdev(logs) / math.sqrt(len(logs))
+    low, high = math.exp(mean - half), math.exp(mean + half)
+    if (high <= 1.0) if at_most else (low >= 1.0):
+        verdict = "met"
+    elif (low > 1.0) if at_most else (high < 1.0):
+        verdict = "not met"
+    else:
+        verdict = "within noise"
+    return f"{math.exp(mean):.3f}x [{low:.3f}–{high:.3f}], {verdict}"
+
+
 def image_dims(path: str) -> str:
     try:
         import pyvips
@@ -780,13 +808,19 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
               "cancels out): median of the rounds' ratios (min–max):")
     md.append("")
     md.append("| job | Derive/pyvips time c1 | Derive/pyvips throughput c2 | rounds with time c1 ≤ 1.0x "
-              "| rounds with throughput c2 ≥ 1.0x |")
-    md.append("|---|---:|---:|---:|---:|")
+              "| rounds with throughput c2 ≥ 1.0x | c1: geometric mean [90 % CI], verdict "
+              "| c2: geometric mean [90 % CI], verdict |")
+    md.append("|---|---:|---:|---:|---:|---:|---:|")
     for name in jobs:
         r1 = [d / p for d, p in zip(misses[("derive", name, 1)], misses[("pyvips", name, 1)])]
         r2 = [p / d for d, p in zip(misses[("derive", name, 2)], misses[("pyvips", name, 2)])]
         md.append(f"| {JOBS[name]['title']} | {med(r1):.2f}x{spread(r1, '{:.2f}')} | {med(r2):.2f}x{spread(r2, '{:.2f}')} "
-                  f"| {sum(r <= 1.0 for r in r1)} of {len(r1)} | {sum(r >= 1.0 for r in r2)} of {len(r2)} |")
+                  f"| {sum(r <= 1.0 for r in r1)} of {len(r1)} | {sum(r >= 1.0 for r in r2)} of {len(r2)} "
+                  f"| {ratio_interval(r1, at_most=True)} | {ratio_interval(r2, at_most=False)} |")
+    md.append("")
+    md.append("The interval is the geometric mean of the rounds' ratios with a 90 % confidence interval "
+              "(Student's t on the logarithms). Verdict: *met* when the whole interval is on the target's "
+              "side of 1.0, *not met* when it is all on the other side, *within noise* when it spans 1.0.")
     md.append("")
     md.append("| job | output Derive | output pyvips |")
     md.append("|---|---|---|")

@@ -129,7 +129,7 @@ public enum VipsRuntime {
     /// - Pixel buffers up to 32 MiB come from the heap, and up to 32 MiB of freed heap per arena
     ///   stays mapped: with glibc's defaults a render's buffers were mapped and unmapped (or
     ///   trimmed) on every render, about 5,000 page faults, each zeroing a fresh page, per PNG miss
-    ///   of the benchmark. With these, about 10, and that miss is about 5 % faster. A larger
+    ///   of the benchmark. With these, about 10, and that miss is about 4 % faster. A larger
     ///   allocation (a 12 MP image in memory) is still mapped and returned when freed. See
     ///   BENCHMARKS.md.
     public static func configureMallocForRendering(
