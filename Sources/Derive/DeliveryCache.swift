@@ -20,6 +20,8 @@ public struct DeliveryCacheConfiguration: Sendable {
     public var maxBlobBytes = 64 * 1024 * 1024
     /// Larger images are streamed from the blob store instead.
     public var maxBlobSize = 512 * 1024
+    /// Bytes of originals kept opened for rendering (`DERIVE_SOURCE_CACHE_MB`, in MiB; ``SourceCache``).
+    public var maxSourceBytes = 32 * 1024 * 1024
 
     public init() {}
 
@@ -28,9 +30,14 @@ public struct DeliveryCacheConfiguration: Sendable {
         if let mib = environment["DERIVE_DELIVERY_CACHE_MB"].flatMap(Int.init), mib >= 0, mib <= 1 << 20 {
             maxBlobBytes = mib * 1024 * 1024
         }
+        if let mib = environment["DERIVE_SOURCE_CACHE_MB"].flatMap(Int.init), mib >= 0, mib <= 1 << 20 {
+            maxSourceBytes = mib * 1024 * 1024
+        }
     }
 
-    var summary: String { "delivery-cache=\(maxURLs) urls/\(maxBlobBytes / (1024 * 1024)) MiB" }
+    var summary: String {
+        "delivery-cache=\(maxURLs) urls/\(maxBlobBytes / (1024 * 1024)) MiB source-cache=\(maxSourceBytes / (1024 * 1024)) MiB"
+    }
 }
 
 /// What a delivery URL answered, remembered so the next request for it does no parsing, no

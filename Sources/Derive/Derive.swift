@@ -28,6 +28,8 @@ public final class Derive: Sendable {
     private let renderCounter = Mutex(0)
     /// Remembered delivery answers and small stored images (Derive+Delivery.swift).
     let deliveryCache: DeliveryCache
+    /// Originals opened for rendering, by content hash (SourceCache.swift).
+    let sourceCache: SourceCache
     /// Background eager renders (Derive+Eager.swift), finished before ``shutdown()`` returns.
     let background = BackgroundWork()
     /// Regeneration runs in progress (Regenerator.swift), so shutdown can stop them.
@@ -42,6 +44,7 @@ public final class Derive: Sendable {
         pool = RenderPool(threads: configuration.renderThreads, maxQueued: configuration.maxQueuedRenders)
         lifecycle = LifecycleState(configuration: configuration)
         deliveryCache = DeliveryCache(configuration.deliveryCache)
+        sourceCache = SourceCache(maxBytes: configuration.deliveryCache.maxSourceBytes)
     }
 
     /// Opens (creating if needed) the embedded store in `configuration.dataDirectory`:
@@ -293,10 +296,13 @@ public final class Derive: Sendable {
     func renderHashed(
         _ resource: ResourceRecord, source: [UInt8]?, transformation: Transformation, context: RenderContext
     ) async throws(DeriveError) -> (image: RenderedImage, hash: String) {
+        // An original read from the store is opened once and kept (`SourceCache`); given bytes (an
+        // upload's eager renders) are opened for this render only.
+        let cached = source == nil ? sourceCache.source(resource.blob) : nil
         // A local original is read on the render thread itself: no hop to an I/O thread and back.
-        let localBlobs = source == nil ? self.localBlobs : nil
+        let localBlobs = source == nil && cached == nil ? self.localBlobs : nil
         var bytes = source ?? []
-        if source == nil && localBlobs == nil {
+        if source == nil && cached == nil && localBlobs == nil {
             bytes = try await storing { try await self.blobs.get(resource.blob) }
         }
         var context = context
@@ -307,15 +313,23 @@ public final class Derive: Sendable {
             }
         }
         let renderer = self.renderer
+        let sourceCache = source == nil ? self.sourceCache : nil
         let inputs = context
         let given = bytes
         let blob = resource.blob
         let outcome = try await onPool { () throws(RenderError) -> Result<(RenderedImage, String), StoreError> in
-            var source = given
-            if let localBlobs {
-                do throws(StoreError) { source = try localBlobs.getNow(blob) } catch { return .failure(error) }
+            let prepared: PreparedSource
+            if let cached {
+                prepared = cached
+            } else {
+                var bytes = given
+                if let localBlobs {
+                    do throws(StoreError) { bytes = try localBlobs.getNow(blob) } catch { return .failure(error) }
+                }
+                prepared = try PreparedSource(bytes)
+                sourceCache?.remember(prepared, hash: blob)
             }
-            let image = try renderer.render(source, transformation: transformation, context: inputs)
+            let image = try renderer.render(prepared, transformation: transformation, context: inputs)
             return .success((image, ContentHash.sha256Hex(image.bytes)))
         }
         switch outcome {

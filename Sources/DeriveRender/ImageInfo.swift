@@ -80,7 +80,7 @@ enum SourceLoader {
 
 /// Compressed source bytes handed to libvips once, with their header: every later decode of the
 /// same render reuses the blob.
-struct Source {
+struct Source: Sendable {
     let blob: VBlob
     /// The libvips loader nickname (`jpegload_buffer`, …).
     let loader: String
@@ -99,5 +99,21 @@ struct Source {
         } catch {
             throw .corruptInput(error.message)
         }
+    }
+}
+
+/// An original opened once, to render many times: its bytes handed to libvips and its header read.
+/// Immutable, so renders running at the same time can share it (a libvips blob is reference-counted
+/// and never written). Holding one keeps the compressed bytes in memory (``byteCount``), not pixels.
+public final class PreparedSource: Sendable {
+    let source: Source
+    /// The compressed size: what keeping this in memory costs.
+    public let byteCount: Int
+    public var info: ImageInfo { source.info }
+
+    /// Checks the format and reads the header; fails as a render of these bytes would.
+    public init(_ bytes: [UInt8]) throws(RenderError) {
+        source = try Source(bytes)
+        byteCount = bytes.count
     }
 }

@@ -47,6 +47,13 @@ public struct Renderer: Sendable {
         try render(Source(bytes), transformation: transformation, context: context)
     }
 
+    /// Renders an original opened earlier (``PreparedSource``): no copy of its bytes, no header read.
+    public func render(
+        _ prepared: PreparedSource, transformation: Transformation, context: RenderContext
+    ) throws(RenderError) -> RenderedImage {
+        try render(prepared.source, transformation: transformation, context: context)
+    }
+
     /// Renders with the format chosen as a delivery URL chooses it: `f_` (with `accept` for
     /// `f_auto`), else the extension, else the source's own format.
     public func render(

@@ -106,9 +106,12 @@ struct MetricsRoute: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        vipsMemory = registry.makeGauge(name: "derive_vips_tracked_bytes", help: "Memory libvips has allocated now")
+        vipsMemory = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "derive_vips_tracked", unitName: "bytes", helpText: "Memory libvips has allocated now"))
         vipsAllocations = registry.makeGauge(
-            name: "derive_vips_tracked_allocations", help: "Live libvips allocations")
+            descriptor: MetricNameDescriptor(
+                metricName: "derive_vips_tracked", unitName: "allocations", helpText: "Live libvips allocations"))
     }
 
     func respond() -> Response {

@@ -51,7 +51,7 @@ enum CodecVersions {
         var names = Set<String>()
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard let slash = text.lastIndex(of: "/") else { continue }
             names.insert(String(text[text.index(after: slash)...]).trimmingCharacters(in: .newlines))
         }
