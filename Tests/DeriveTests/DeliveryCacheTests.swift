@@ -100,6 +100,7 @@ import Testing
             if !cache {
                 configuration.deliveryCache.maxURLs = 0
                 configuration.deliveryCache.maxBlobBytes = 0
+                configuration.deliveryCache.maxSourceBytes = 0
             }
             return try await Derive.open(configuration)
         }
