@@ -8,6 +8,10 @@ import Synchronization
 ///
 /// A read in WAL mode sees every transaction committed before it starts, by any connection of any
 /// process, so a value read after a commit returned is at least that commit's.
+///
+/// Most requests need no read at all: the value is kept with the wal-index header it was read at
+/// (``WALIndexHeader``), and while the shared header is unchanged no transaction has committed
+/// since, so the kept value is still the current one.
 final class DeliveryGenerationReader: Sendable {
     private struct Handles: @unchecked Sendable {
         // Only touched with the mutex held.
@@ -16,6 +20,11 @@ final class DeliveryGenerationReader: Sendable {
     }
 
     private let handles: Mutex<Handles>
+    private let index: WALIndexMapping?
+    /// The last value read with the header it was read at.
+    private let kept = Mutex<(header: WALIndexHeader, generation: DeliveryGeneration)?>(nil)
+    /// Reads that went to the database (the rest were answered by an unchanged header).
+    let databaseReads = Atomic<Int>(0)
 
     init(path: String) throws(StoreError) {
         var connection: OpaquePointer?
@@ -37,7 +46,16 @@ final class DeliveryGenerationReader: Sendable {
             sqlite3_close(connection)
             throw .database("cannot prepare the delivery generation read: \(reason)")
         }
-        handles = Mutex(Handles(connection: connection, statement: statement))
+        // The index is mapped after a first read: this connection then holds it open (see
+        // `WALIndexMapping`); a database that is not in WAL mode has none.
+        let handles = Handles(connection: connection, statement: statement)
+        do { _ = try Self.step(handles) } catch {
+            sqlite3_finalize(statement)
+            sqlite3_close(connection)
+            throw error
+        }
+        self.handles = Mutex(handles)
+        index = WALIndexMapping(databasePath: path)
     }
 
     deinit {
@@ -49,18 +67,27 @@ final class DeliveryGenerationReader: Sendable {
 
     /// The current generation.
     func read() throws(StoreError) -> DeliveryGeneration {
-        let outcome: Result<DeliveryGeneration, StoreError> = handles.withLock { handles in
-            let statement = handles.statement
-            defer { sqlite3_reset(statement) }
-            let code = sqlite3_step(statement)
-            guard code == SQLITE_ROW else {
-                let reason = String(cString: sqlite3_errmsg(handles.connection))
-                return .failure(.database("reading the delivery generation: \(reason) (\(code))"))
-            }
-            return .success(
-                DeliveryGeneration(
-                    changes: sqlite3_column_int64(statement, 0), creations: sqlite3_column_int64(statement, 1)))
+        let before = index?.header()
+        if let before, let kept = kept.withLock({ $0 }), kept.header == before { return kept.generation }
+        databaseReads.add(1, ordering: .relaxed)
+        let generation = try handles.withLock { handles throws(StoreError) in try Self.step(handles) }
+        guard let index else { return generation }
+        // Kept only when no commit came between the two looks at the header: the read then saw
+        // exactly the state that header names.
+        if let before, index.header() == before { kept.withLock { $0 = (before, generation) } }
+        return generation
+    }
+
+    /// One read transaction; the caller holds the connection (the mutex, or sole ownership in init).
+    private static func step(_ handles: Handles) throws(StoreError) -> DeliveryGeneration {
+        let statement = handles.statement
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_ROW else {
+            let reason = String(cString: sqlite3_errmsg(handles.connection))
+            throw .database("reading the delivery generation: \(reason) (\(code))")
         }
-        return try outcome.get()
+        return DeliveryGeneration(
+            changes: sqlite3_column_int64(statement, 0), creations: sqlite3_column_int64(statement, 1))
     }
 }

@@ -49,6 +49,10 @@ public final class SQLiteCatalog: Catalog {
         try generationReader.read()
     }
 
+    /// How many of the delivery generation reads went to the database (tests: the rest were
+    /// answered by an unchanged wal-index header).
+    var deliveryGenerationDatabaseReads: Int { generationReader.databaseReads.load(ordering: .relaxed) }
+
     // MARK: - Originals
 
     /// A point read, answered on the calling thread (see ``readNow(_:)``).
