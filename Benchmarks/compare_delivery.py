@@ -47,8 +47,11 @@ confidence interval and a verdict against the target: met, not met, or within no
      suffixed output is checked byte-identical to the plain URL's. (A variable in front, `$u_1,c_fill,...`,
      now renders the same bytes in the same time: header-only variables no longer turn shrink-on-load off.)
      A miss is: HTTP request, catalog lookup, render (same libvips pipeline as in-process), blob write and
-     fsync, catalog insert (synchronous=FULL), response. The client is Python (http.client, keep-alive,
-     one connection per client thread) on the same machine.
+     fsync, catalog insert (synchronous=FULL), response. The client is Python on the same machine, one
+     keep-alive connection per client thread, writing each request whole and reading the response by its
+     Content-Length on the raw socket (`--miss-client raw`, the default): it takes about 0.16 ms of CPU
+     per miss on the cores the server renders on, where http.client takes about 0.48 ms
+     (`--miss-client http.client`, the client of the runs before 2026-11-30's fifth session).
      pyvips does the same work in process from the bytes in memory, as compare_render.py's pyvips path:
      thumbnail_buffer(size=force) to the covering size Derive's planner computes, crop, for grey
      colourspace("b-w") then back to "srgb" (Derive's e_grayscale), for a_90 copy_memory().rot90(); the
@@ -373,10 +376,70 @@ def run_wrk(url: str, connections: int, seconds: float, pids_of) -> dict:
 # --------------------------------------------------------------------------------------------------
 # Derive misses over HTTP
 
+class RawConnection:
+    """A keep-alive HTTP/1.1 client on a plain socket: the request written in one send, the response
+    read by its Content-Length. The load generator shares the cores with the server, so it should take
+    as little of them as it can (http.client parses headers line by line through a buffered file)."""
+
+    def __init__(self, port: int, timeout: float = 120):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.pending = b""
+
+    def get(self, path: str) -> tuple[int, str | None, bytes]:
+        """(status, X-Derive-Cache, body)."""
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        while (end := self.pending.find(b"\r\n\r\n")) < 0:
+            self.pending += self._recv(65536)
+        head, rest = self.pending[:end], self.pending[end + 4:]
+        status, length, cache = int(head[9:12]), None, None
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"x-derive-cache":
+                cache = value.strip().decode()
+        if length is None:
+            raise RuntimeError(f"{path}: {status} without Content-Length")
+        while len(rest) < length:
+            rest += self._recv(max(65536, length - len(rest)))
+        self.pending = rest[length:]
+        return status, cache, rest[:length]
+
+    def _recv(self, size: int) -> bytes:
+        chunk = self.sock.recv(size)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        return chunk
+
+    def close(self):
+        self.sock.close()
+
+
+class HTTPClientConnection:
+    """The same through http.client (`--miss-client http.client`)."""
+
+    def __init__(self, port: int, timeout: float = 120):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def get(self, path: str) -> tuple[int, str | None, bytes]:
+        self.conn.request("GET", path)
+        resp = self.conn.getresponse()
+        return resp.status, resp.getheader("X-Derive-Cache"), resp.read()
+
+    def close(self):
+        self.conn.close()
+
+
+MISS_CLIENTS = {"raw": RawConnection, "http.client": HTTPClientConnection}
+
+
 class MissClient:
-    def __init__(self, port: int):
+    def __init__(self, port: int, connection=RawConnection):
         self.port = port
         self.counter = itertools.count(1)
+        self.connection = connection
 
     def path(self, name: str) -> str:
         job = JOBS[name]
@@ -394,17 +457,14 @@ class MissClient:
         barrier = threading.Barrier(threads + 1)
 
         def client(i):
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            conn = self.connection(self.port)
             barrier.wait()
             try:
                 for _ in range(shares[i]):
                     path = self.path(name)
-                    conn.request("GET", path)
-                    resp = conn.getresponse()
-                    body = resp.read()
-                    cache = resp.getheader("X-Derive-Cache")
-                    if resp.status != 200 or cache != "miss":
-                        errors.append(f"{path}: {resp.status} X-Derive-Cache={cache} {body[:200]!r}")
+                    status, cache, body = conn.get(path)
+                    if status != 200 or cache != "miss":
+                        errors.append(f"{path}: {status} X-Derive-Cache={cache} {body[:200]!r}")
                         return
                     last[i] = body
             except Exception as error:  # noqa: BLE001 - reported below
@@ -556,6 +616,8 @@ def main() -> int:
     parser.add_argument("--miss-images", type=int, help="fixed images per miss measurement instead (even)")
     parser.add_argument("--warmup", type=int, help="warm-up renders per job and contender (default 3; quick 1)")
     parser.add_argument("--jobs", nargs="*", default=DEFAULT_JOBS, choices=list(JOBS))
+    parser.add_argument("--miss-client", default="raw", choices=list(MISS_CLIENTS),
+                        help="the HTTP client of the misses (default raw: a keep-alive socket; see above)")
     parser.add_argument("--markdown", help="also write the markdown tables to this file")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory (printed)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -686,7 +748,7 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
     # ---- pyvips worker and warm-up (also checks that every job renders on both sides)
     worker = PyvipsWorker(env)
     STARTED.append(worker.proc)
-    client = MissClient(port)
+    client = MissClient(port, MISS_CLIENTS[args.miss_client])
     jobs = args.jobs
     miss_images: dict = {}
     notes: list[str] = []
@@ -751,7 +813,7 @@ def run(args, rounds, wrk_seconds, miss_seconds, warmup, conns, derive, nginx, e
         f"Rounds: {rounds}, contenders rotating; wrk {wrk_seconds:g} s per run, connections {conns} "
         f"(-t2, -t1 at one connection); misses: images per measurement "
         f"{', '.join(f'{n} {miss_images[n]}' for n in jobs)} (each side, each concurrency) after {warmup} "
-        "warm-up renders per job and side; medians of the rounds (min–max)",
+        f"warm-up renders per job and side; miss client {args.miss_client}; medians of the rounds (min–max)",
         "nginx: worker_processes auto (= 2 workers), sendfile on, access_log off; derive serve: default render "
         "threads (one per core), --gc-interval 0, DERIVE_ACCESS_LOG=0, data directory on disk; VIPS_CONCURRENCY=1 "
         "for pyvips",
