@@ -116,6 +116,18 @@ public struct Planner: Sendable {
             load = .frames
         }
         for step in steps { state = step.apply(to: state) }
+        if done > 0 {
+            // What follows and changes no pixels (a trailing `$v_1`, a separate `f_auto,q_auto`) is
+            // run now too, so it does not turn a sequential render into one copied to memory.
+            state.variables = variables
+            let planner = ComponentPlanner(limits: limits, context: context, number: done + 1)
+            let tail = HeaderPrefix.tail(Array(components.dropFirst(done)), state: state, blocks: blocks) {
+                Self.isOutputOnly($0) && (try? planner.steps(for: $0, state: state))?.isEmpty == true
+            }
+            done += tail.consumed
+            variables = tail.variables
+            blocks = tail.blocks
+        }
         return RenderPlan(
             load: load, steps: steps, remaining: Array(components.dropFirst(done)), remainingOffset: done,
             variables: variables, openBlocks: blocks, output: output, width: state.width, height: state.height)
@@ -126,6 +138,21 @@ public struct Planner: Sendable {
         component.condition == nil && component.overlay == nil && component.underlay == nil && !component.isLayerApply
             && component.effect?.name != "trim" && component.variables.isEmpty
     }
+
+    /// A component of output settings only (format, quality, output flags): the planner reads them
+    /// from the whole transformation (``output(for:format:)``); as a step they change no pixels.
+    static func isOutputOnly(_ component: TransformComponent) -> Bool {
+        component.parameters.allSatisfy { parameter in
+            switch parameter {
+            case .format, .quality: true
+            case .flags(let flags): flags.allSatisfy { outputFlags.contains($0.name) }
+            default: false
+            }
+        }
+    }
+
+    /// The flags ``output(for:format:)`` reads.
+    static let outputFlags: Set<String> = ["progressive", "png8", "lossy", "keep_iptc", "strip_profile", "attachment"]
 
     /// Bounded cost per request: a chain longer than the limits is refused before anything runs.
     func checkCost(_ components: [TransformComponent]) throws(RenderError) {

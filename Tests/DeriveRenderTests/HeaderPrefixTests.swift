@@ -80,4 +80,48 @@ import Testing
         #expect(planned.variables == ["v": 10])
         #expect(planned.remainingOffset == 1)
     }
+
+    // After the first component: what changes no pixels is run while planning, so nothing is left
+    // for the pipeline and the render stays sequential (no copy to memory), with the same bytes.
+    @Test(arguments: [
+        ("c_fill,w_300,h_200/$u_17", "c_fill,w_300,h_200"),
+        ("c_fill,w_300,h_200/f_auto,q_auto", "c_fill,w_300,h_200,q_auto"),
+        ("w_300/$a_iw_div_2/if_iar_gt_1/fl_progressive/if_end", "w_300,fl_progressive"),
+        ("w_300/if_iar_lt_1/e_sharpen/if_end/$b_3", "w_300"),  // photo_12mp.jpg is landscape
+        ("w_300/if_iar_gt_1/q_50/if_else/e_sharpen/if_end", "w_300,q_50"),
+    ])
+    func trailingComponentsThatChangeNoPixelsKeepTheRenderSequential(transformation: String, plain: String)
+        throws
+    {
+        let planned = try plan("photo_12mp.jpg", transformation)
+        #expect(planned.remaining.isEmpty && planned.openBlocks.isEmpty)
+        #expect(planned.isSequential)
+        #expect(loadSize(planned) == loadSize(try plan("photo_12mp.jpg", plain)))
+        #expect(try render("photo_12mp.jpg", transformation).bytes == render("photo_12mp.jpg", plain).bytes)
+    }
+
+    @Test func trailingVariablesAreKeptForLaterComponents() throws {
+        let planned = try plan("photo_12mp.jpg", "w_300/$a_iw_div_2/$b_$a_add_1")
+        #expect(planned.variables == ["a": 2304, "b": 2305])
+        #expect(planned.remainingOffset == 3 && planned.remaining.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("w_300/$v_w_div_2", 1),  // the current size: the pipeline's
+        ("w_300/e_sharpen", 1),
+        ("w_300/$v_1/e_sharpen", 1),
+        ("w_300/if_fc_gt_0/w_100/if_end", 3),
+        ("w_300/b_white", 1),  // flattens when there is alpha
+        ("w_300/fl_relative", 1),  // not an output flag
+    ])
+    func theTailStopsAtWhatNeedsThePipeline(transformation: String, remaining: Int) throws {
+        let planned = try plan("photo_12mp.jpg", transformation)
+        #expect(planned.remaining.count == remaining)
+        #expect(planned.remainingOffset + remaining == transformation.split(separator: "/").count)
+    }
+
+    @Test func unclosedBlocksAfterTheFirstComponentAreStillRefused() throws {
+        #expect(throws: RenderError.self) { try render("photo_coffee.png", "w_300/if_iar_gt_1") }
+        #expect(throws: RenderError.self) { try render("photo_coffee.png", "w_300/if_iar_gt_1/if_iw_gt_1/if_end") }
+    }
 }

@@ -22,9 +22,75 @@ struct HeaderPrefix {
     /// The prefix of `components` that runs from `state` (the header's), or nil when some
     /// expression needs more than the header (the pipeline then runs everything, as before).
     static func evaluate(_ components: [TransformComponent], state: ImageState) -> HeaderPrefix? {
-        var prefix = HeaderPrefix()
+        let walked = walk(components, state: state, blocks: [], names: headerNames)
+        guard let stop = walked.stop else { return walked.prefix }
+        guard let component = stop.component else { return nil }
+        // The first component that does more than test and define: planned here when it is
+        // plain, else left whole to the pipeline (which runs its condition and variables itself).
+        var prefix = walked.prefix
+        if Planner.isPlain(component) {
+            prefix.consumed = stop.index + 1
+            prefix.first = component
+            prefix.variables = stop.variables
+        }
+        return prefix
+    }
+
+    /// Names an expression may use after the first component: the original's numbers, which no
+    /// step changes. `w`, `h` and `ar` are the current size there, known exactly only to the pipeline.
+    static let tailNames: Set<String> = ["iw", "ih", "iar", "pc", "cp", "dpr"]
+
+    /// The components after the planned ones that change no pixels: variables and conditions on the
+    /// original's numbers, and output settings (a separate `f_auto,q_auto`, `fl_progressive`),
+    /// whose values the planner reads from the whole transformation anyway. Run here, they leave the
+    /// pipeline nothing, so a render stays one sequential pass instead of being copied to memory for
+    /// components that do nothing (a trailing `$v_1` cost 10–15 % of a miss). `neutral` says whether
+    /// a component, stripped of its conditions and variables, changes no pixels. Never nil: it stops
+    /// before anything it cannot run.
+    static func tail(
+        _ components: [TransformComponent], state: ImageState, blocks: [Bool],
+        neutral: (TransformComponent) -> Bool
+    ) -> HeaderPrefix {
+        var prefix = HeaderPrefix(consumed: 0, first: nil, variables: state.variables, blocks: blocks)
+        var state = state
+        while prefix.consumed < components.count {
+            let walked = walk(
+                Array(components[prefix.consumed...]), state: state, blocks: prefix.blocks, names: tailNames)
+            guard let stop = walked.stop, let component = stop.component, neutral(component) else {
+                // Everything run; or stopped on an expression it cannot evaluate, or on a component
+                // that does something: the pipeline takes it from there.
+                prefix.consumed += walked.prefix.consumed
+                prefix.variables = walked.prefix.variables
+                prefix.blocks = walked.prefix.blocks
+                return prefix
+            }
+            prefix.consumed += stop.index + 1
+            prefix.variables = stop.variables
+            prefix.blocks = walked.prefix.blocks
+            state.variables = stop.variables
+        }
+        return prefix
+    }
+
+    /// Where a walk stopped: at `index`, on the first active component that does more than test
+    /// and define (`component`, without its condition and variables; `variables` include its own),
+    /// or, with `component` nil, on a condition or variable it could not evaluate.
+    private struct Stop {
+        var index: Int
+        var component: TransformComponent?
+        var variables: [String: Double]
+    }
+
+    /// Runs conditions and variables from the front of `components` while every expression uses
+    /// only `names` and variables defined so far. The prefix it returns has run everything before
+    /// `stop` (its variables are those from before the stopping component).
+    private static func walk(
+        _ components: [TransformComponent], state: ImageState, blocks: [Bool], names: Set<String>
+    ) -> (prefix: HeaderPrefix, stop: Stop?) {
+        var prefix = HeaderPrefix(consumed: 0, first: nil, variables: state.variables, blocks: blocks)
         var state = state
         for (index, original) in components.enumerated() {
+            let halt = Stop(index: index, component: nil, variables: state.variables)
             let active = !prefix.blocks.contains(false)
             var component = original
             if let condition = original.condition {
@@ -33,50 +99,61 @@ struct HeaderPrefix {
                 case .when(let expression):
                     var holds = false
                     if active {
-                        guard let value = evaluate(expression, state: state, number: index + 1) else { return nil }
+                        guard let value = evaluate(expression, state: state, names: names, number: index + 1)
+                        else { return (prefix, halt) }
                         holds = value != 0
                     }
                     if standalone {
                         prefix.blocks.append(holds)
+                        prefix.consumed = index + 1
                         continue
                     }
-                    if !holds { continue }
+                    if !holds {
+                        prefix.consumed = index + 1
+                        continue
+                    }
                 case .otherwise:
-                    guard let last = prefix.blocks.popLast() else { return nil }
+                    guard let last = prefix.blocks.popLast() else { return (prefix, halt) }
                     prefix.blocks.append(!last)
+                    prefix.consumed = index + 1
                     continue
                 case .end:
-                    guard prefix.blocks.popLast() != nil else { return nil }
+                    guard prefix.blocks.popLast() != nil else { return (prefix, halt) }
+                    prefix.consumed = index + 1
                     continue
                 }
                 component.parameters.removeAll { if case .condition = $0 { true } else { false } }
             }
-            guard active else { continue }
-            let before = state.variables
+            guard active else {
+                prefix.consumed = index + 1
+                continue
+            }
+            var defined = state.variables
             for (name, expression) in original.variables {
-                guard let value = evaluate(expression, state: state, number: index + 1) else { return nil }
-                state.variables[name] = value
+                var scope = state
+                scope.variables = defined
+                guard let value = evaluate(expression, state: scope, names: names, number: index + 1)
+                else { return (prefix, halt) }
+                defined[name] = value
             }
             component.parameters.removeAll { if case .variable = $0 { true } else { false } }
-            if component.parameters.isEmpty { continue }
-            // The first component that does more than test and define: planned here when it is
-            // plain, else left whole to the pipeline (which runs its condition and variables itself).
-            if Planner.isPlain(component) {
-                return HeaderPrefix(
-                    consumed: index + 1, first: component, variables: state.variables, blocks: prefix.blocks)
+            if !component.parameters.isEmpty {
+                return (prefix, Stop(index: index, component: component, variables: defined))
             }
-            return HeaderPrefix(consumed: index, first: nil, variables: before, blocks: prefix.blocks)
+            state.variables = defined
+            prefix.variables = defined
+            prefix.consumed = index + 1
         }
-        prefix.consumed = components.count
-        prefix.variables = state.variables
-        return prefix
+        return (prefix, nil)
     }
 
-    /// `expression`'s value when it needs only the header's numbers and variables defined so far.
-    private static func evaluate(_ expression: Expression, state: ImageState, number: Int) -> Double? {
+    /// `expression`'s value when it needs only `names` and variables defined so far.
+    private static func evaluate(_ expression: Expression, state: ImageState, names: Set<String>, number: Int)
+        -> Double?
+    {
         for token in expression.tokens {
             switch token {
-            case .name(let name) where !headerNames.contains(name): return nil
+            case .name(let name) where !names.contains(name): return nil
             case .variable(let name) where state.variables[name] == nil: return nil
             default: continue
             }
