@@ -99,7 +99,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeriveStoreTests",
-            dependencies: ["DeriveStore", .product(name: "GRDB", package: "GRDB.swift")],  // GRDB: migration test
+            dependencies: [
+                "DeriveStore",
+                .product(name: "GRDB", package: "GRDB.swift"),  // the migration test
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),  // the wal-index tests' own connections
+            ],
             swiftSettings: strict
         ),
         // The runnable library example (README "The Swift library"): `swift run derive-example`.

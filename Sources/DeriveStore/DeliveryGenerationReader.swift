@@ -46,8 +46,8 @@ final class DeliveryGenerationReader: Sendable {
             sqlite3_close(connection)
             throw .database("cannot prepare the delivery generation read: \(reason)")
         }
-        // The index is mapped after a first read: this connection then holds it open (see
-        // `WALIndexMapping`); a database that is not in WAL mode has none.
+        // The index is taken after a first read, which builds it; a database that is not in WAL
+        // mode has none. It is SQLite's mapping for this connection, closed only in deinit.
         let handles = Handles(connection: connection, statement: statement)
         do { _ = try Self.step(handles) } catch {
             sqlite3_finalize(statement)
@@ -55,7 +55,7 @@ final class DeliveryGenerationReader: Sendable {
             throw error
         }
         self.handles = Mutex(handles)
-        index = WALIndexMapping(databasePath: path)
+        index = WALIndexMapping(connection: connection)
     }
 
     deinit {

@@ -1,8 +1,4 @@
-import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import GRDBSQLite
 
 /// The wal-index header of a SQLite database in WAL mode, as it lies at the start of the
 /// `<database>-shm` file that every connection of every process shares
@@ -39,43 +35,48 @@ struct WALIndexHeader: Equatable, Sendable {
     }
 }
 
-/// A read-only shared mapping of a WAL database's `-shm` file, for its header.
+/// The wal-index header as SQLite itself maps it for one connection: region 0 of the connection's
+/// shared memory, obtained through the VFS (`SQLITE_FCNTL_FILE_POINTER`, then the file's `xShmMap`).
 ///
-/// Safe to keep while a connection of this process has the database open: SQLite truncates or
-/// unlinks the file only as the first or last connection of all processes (it holds the
-/// "DMS" lock for that), and an open connection here keeps a shared hold on that lock.
+/// Not a mapping of our own: opening and closing a second descriptor on the `-shm` file would drop
+/// every POSIX lock this process holds on it (they belong to the process, not the descriptor),
+/// SQLite's own included; another process would then find the index unused, truncate it, and a
+/// mapping of it would fault (SIGBUS: the soak test caught exactly that). SQLite's mapping stays
+/// valid, and the file whole, while the connection is open.
 final class WALIndexMapping: @unchecked Sendable {
-    // Immutable after init; the mapped bytes change under us, which is the point.
+    // Immutable after init; the mapped bytes change under us, which is the point. Owned by the
+    // connection it came from, which must outlive this object.
     private let base: UnsafeRawPointer
-    private let length: Int
 
-    /// The size SQLite gives the file before anything reads it (the two headers, the checkpoint
-    /// information and the lock bytes).
-    private static let minimumSize = 136
-
-    /// Nil when the file is missing, too short, or not in the known format (a database not in WAL
-    /// mode, or in exclusive locking mode, has no shared index): callers then read the database.
-    init?(databasePath: String) {
-        let descriptor = open(databasePath + "-shm", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_size >= Self.minimumSize else { return nil }
-        // One page: mapping bytes past the end of the file would fault on access (SIGBUS).
-        let length = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, descriptor, 0), mapped != MAP_FAILED else {
-            return nil
+    /// Nil unless `connection` reads a database in WAL mode through a VFS with shared memory, and
+    /// has read it once (so its index is built); callers then read the database every time.
+    init?(connection: OpaquePointer) {
+        guard Self.isWAL(connection) else { return nil }
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(connection, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
+            let methods = file?.pointee.pMethods, methods.pointee.iVersion >= 2,
+            let map = methods.pointee.xShmMap
+        else { return nil }
+        // Region 0 (SQLite maps 32 KiB regions), not extended: it exists once the connection has read.
+        var region: UnsafeMutableRawPointer?
+        let mapped = withUnsafeMutablePointer(to: &region) { slot in
+            slot.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 1) { pointer in
+                map(file, 0, 32_768, 0, UnsafeMutablePointer(OpaquePointer(pointer)))
+            }
         }
-        base = UnsafeRawPointer(mapped)
-        self.length = length
-        guard header() != nil else {
-            munmap(UnsafeMutableRawPointer(mutating: base), length)
-            return nil
-        }
+        guard mapped == SQLITE_OK, let region else { return nil }
+        base = UnsafeRawPointer(region)
+        guard header() != nil else { return nil }
     }
 
-    deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), length)
+    private static func isWAL(_ connection: OpaquePointer) -> Bool {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, "PRAGMA journal_mode", -1, &statement, nil) == SQLITE_OK else {
+            return false
+        }
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return false }
+        return String(cString: text).lowercased() == "wal"
     }
 
     /// The current header, or nil while a commit is rewriting it (the two copies differ) or

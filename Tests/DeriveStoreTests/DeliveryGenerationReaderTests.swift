@@ -1,4 +1,5 @@
 import Foundation
+import GRDBSQLite
 import Synchronization
 import Testing
 
@@ -81,16 +82,42 @@ import Testing
         }
     }
 
-    @Test func noSharedIndexMeansNoMapping() throws {
-        #expect(WALIndexMapping(databasePath: directory.url.appendingPathComponent("missing.sqlite").path) == nil)
-        // A file too short to hold the headers (SQLite would rebuild it; we only read).
-        let short = directory.url.appendingPathComponent("short.sqlite")
-        try Data(repeating: 0, count: 64).write(to: URL(fileURLWithPath: short.path + "-shm"))
-        #expect(WALIndexMapping(databasePath: short.path) == nil)
-        // Long enough but never initialised by SQLite.
-        let blank = directory.url.appendingPathComponent("blank.sqlite")
-        try Data(repeating: 0, count: 32_768).write(to: URL(fileURLWithPath: blank.path + "-shm"))
-        #expect(WALIndexMapping(databasePath: blank.path) == nil)
+    @Test func noWALIndexMeansNoMapping() throws {
+        // A database in rollback-journal mode has no shared index, and asking must not make one.
+        let plain = directory.url.appendingPathComponent("plain.sqlite").path
+        var connection: OpaquePointer?
+        #expect(sqlite3_open_v2(plain, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK)
+        defer { sqlite3_close(connection) }
+        let setUp = "PRAGMA journal_mode = DELETE; CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+        #expect(sqlite3_exec(connection, setUp, nil, nil, nil) == SQLITE_OK)
+        #expect(WALIndexMapping(connection: try #require(connection)) == nil)
+        #expect(!FileManager.default.fileExists(atPath: plain + "-shm"))
+    }
+
+    /// POSIX locks belong to the process: closing any descriptor of the `-shm` file drops SQLite's
+    /// hold on it, and another process then truncates the index under the mapping (the server died
+    /// of SIGBUS in the soak test when the reader opened and closed the file itself). Another
+    /// process must still see this one's "DMS" lock (byte 128) once the reader is set up.
+    @Test func theIndexIsTakenWithoutDroppingSQLitesLocks() throws {
+        let catalog = try SQLiteCatalog(path: path)
+        _ = try catalog.deliveryGeneration()
+        let probe = """
+            import fcntl, os, struct, sys
+            fd = os.open(sys.argv[1], os.O_RDWR)
+            request = struct.pack("hhqqixxxx", fcntl.F_WRLCK, os.SEEK_SET, 128, 1, 0)
+            answer = fcntl.fcntl(fd, fcntl.F_GETLK, request)
+            print("free" if struct.unpack("hhqqixxxx", answer)[0] == fcntl.F_UNLCK else "held")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", probe, path + "-shm"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "held")
+        withExtendedLifetime(catalog) {}
     }
 }
 
