@@ -49,7 +49,8 @@ final class WALIndexMapping: @unchecked Sendable {
     private let base: UnsafeRawPointer
 
     /// Nil unless `connection` reads a database in WAL mode through a VFS with shared memory, and
-    /// has read it once (so its index is built); callers then read the database every time.
+    /// has read it once (so its index is built); callers then read the database every time (as
+    /// they do while ``header()`` is nil).
     init?(connection: OpaquePointer) {
         guard Self.isWAL(connection) else { return nil }
         var file: UnsafeMutablePointer<sqlite3_file>?
@@ -59,14 +60,8 @@ final class WALIndexMapping: @unchecked Sendable {
         else { return nil }
         // Region 0 (SQLite maps 32 KiB regions), not extended: it exists once the connection has read.
         var region: UnsafeMutableRawPointer?
-        let mapped = withUnsafeMutablePointer(to: &region) { slot in
-            slot.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: 1) { pointer in
-                map(file, 0, 32_768, 0, UnsafeMutablePointer(OpaquePointer(pointer)))
-            }
-        }
-        guard mapped == SQLITE_OK, let region else { return nil }
+        guard map(file, 0, 32_768, 0, &region) == SQLITE_OK, let region else { return nil }
         base = UnsafeRawPointer(region)
-        guard header() != nil else { return nil }
     }
 
     private static func isWAL(_ connection: OpaquePointer) -> Bool {
