@@ -12,9 +12,9 @@ Each miss is a new derivative (an unused `$u_<i>` variable makes a new key with 
 benchmark's (`raw`, a keep-alive socket, the default; or `http.client`); its own CPU time per miss is
 printed too, since on this machine it shares the cores with the server. With `same` (the default) every
 miss renders identical bytes, as in the delivery benchmark, so the blob is already stored and only its
-time is refreshed; with `new` the width and quality vary (300–349 wide, Q60–99) so that every miss
-writes a new blob (temporary file, fsync, rename, directory fsync), and the difference between the two
-is what writing it costs. Needs only Python 3.
+time is refreshed; with `new` the width and quality vary (300–349 wide and Q60–99; the PNG 751–800
+wide) so that every miss writes a new blob (temporary file, fsync, rename, directory fsync), and the
+difference between the two is what writing it costs. Needs only Python 3.
 """
 import http.client
 import os
