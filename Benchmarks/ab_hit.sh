@@ -18,17 +18,22 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Sets `port` (not echoed: a command substitution would run it in a subshell, and the clean-up would
+# never learn the server's pid).
 start() {
-    local folder port
+    local folder
     folder=$(mktemp -d) port=$(free_port)
+    folders+=("$folder")
     "$1" upload "$here/../TestImages/photo_12mp.jpg" --public-id photo --data "$folder" >/dev/null
     DERIVE_ACCESS_LOG=0 "$1" serve --data "$folder" --host 127.0.0.1 --port "$port" --gc-interval 0 >/dev/null 2>&1 &
-    pids+=($!) folders+=("$folder")
+    pids+=($!)
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-    echo "$port"
 }
 hit=/demo/image/upload/c_fill,w_300,h_200/photo.jpg
-port_a=$(start "$a") port_b=$(start "$b")
+start "$a"
+port_a=$port
+start "$b"
+port_b=$port
 for port in "$port_a" "$port_b"; do curl -sf -o /dev/null "http://127.0.0.1:$port$hit"; done  # the miss
 rate() { wrk -t2 -c16 -d4s "$1" | awk '/Requests\/sec/ { print $2 }'; }
 for round in $(seq "$rounds"); do
