@@ -19,44 +19,20 @@ import argparse
 import concurrent.futures
 import itertools
 import os
-import shutil
-import socket
 import statistics
-import subprocess
-import tempfile
+import sys
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-IMAGES = os.path.join(HERE, "..", "TestImages")
-JOBS = {
-    "png": ("alpha_magick_logo.png", "logo", "w_800", "png"),
-    "jpeg": ("photo_12mp.jpg", "photo", "c_fill,w_300,h_200", "jpg"),
-    "webp": ("photo_12mp.jpg", "photo", "c_fill,w_300,h_200", "webp"),
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from derive_server import JOBS as BY_EXTENSION, DeriveServer  # noqa: E402
+
+JOBS = {"png": ("png", *BY_EXTENSION["png"]), "jpeg": ("jpg", *BY_EXTENSION["jpg"]),
+        "webp": ("webp", *BY_EXTENSION["webp"])}
 KEYS = itertools.count()
 
 
-class Server:
-    def __init__(self, binary: str, image: str, public_id: str, environment: dict[str, str]):
-        self.folder = tempfile.mkdtemp(prefix="derive-ab-")
-        subprocess.run([binary, "upload", os.path.join(IMAGES, image), "--public-id", public_id,
-                        "--data", self.folder], check=True, capture_output=True)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            [binary, "serve", "--data", self.folder, "--host", "127.0.0.1", "--port", str(self.port),
-             "--gc-interval", "0"],
-            env=dict(os.environ, DERIVE_ACCESS_LOG="0", **environment), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5).read()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit(f"{binary} did not start")
-
+class Server(DeriveServer):
     def miss(self, key: int, transformation: str, public_id: str, ext: str) -> float:
         url = f"http://127.0.0.1:{self.port}/demo/image/upload/$v_{key},{transformation}/{public_id}.{ext}"
         started = time.perf_counter()
@@ -73,18 +49,6 @@ class Server:
         list(pool.map(lambda key: self.miss(key, transformation, public_id, ext), keys))
         return time.perf_counter() - started
 
-    def peak_mib(self) -> float:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -97,7 +61,7 @@ def main():
     parser.add_argument("--env-a", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
-    image, public_id, transformation, ext = JOBS[args.job]
+    ext, image, public_id, transformation = JOBS[args.job]
     environments = [dict(item.split("=", 1) for item in side) for side in (args.env_a, args.env_b)]
     servers = [Server(binary, image, public_id, env) for binary, env in zip((args.a, args.b), environments)]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.concurrency)

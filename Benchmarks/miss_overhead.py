@@ -20,44 +20,23 @@ import http.client
 import os
 import re
 import resource
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_delivery import MISS_CLIENTS  # noqa: E402  (the delivery benchmark's clients)
+from derive_server import JOBS, DeriveServer  # noqa: E402
 
 DERIVE = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 EXT = sys.argv[3] if len(sys.argv) > 3 else "jpg"
 CLIENT = sys.argv[4] if len(sys.argv) > 4 else "raw"
 NEW_BLOBS = (sys.argv[5] if len(sys.argv) > 5 else "same") == "new"
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_delivery import MISS_CLIENTS  # noqa: E402  (the delivery benchmark's clients)
-IMAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "TestImages")
-image, public_id, transformation = (
-    ("alpha_magick_logo.png", "logo", "w_800") if EXT == "png" else ("photo_12mp.jpg", "photo", "c_fill,w_300,h_200"))
+image, public_id, transformation = JOBS[EXT]
 
-tmp = tempfile.mkdtemp(prefix="derive-miss-overhead-")
-server = None
-try:
-    subprocess.run([DERIVE, "upload", os.path.join(IMAGES, image), "--public-id", public_id, "--data", tmp],
-                   check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [DERIVE, "serve", "--data", tmp, "--host", "127.0.0.1", "--port", str(port), "--gc-interval", "0"],
-        env=dict(os.environ, DERIVE_ACCESS_LOG="0"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port)
-            probe.request("GET", "/health")
-            probe.getresponse().read()
-            break
-        except OSError:
-            time.sleep(0.1)
+with DeriveServer(DERIVE, image, public_id) as server:
+    port = server.port
 
     def render_summary():
         metrics = http.client.HTTPConnection("127.0.0.1", port)
@@ -97,8 +76,3 @@ try:
     total = statistics.mean(times) * 1000
     print(f"{os.path.basename(DERIVE)} {EXT}: client mean {total:.2f} ms, server render mean {render:.2f} ms, "
           f"outside the render {total - render:.2f} ms; {CLIENT} client CPU {client_cpu:.3f} ms per miss ({N} misses, {'new' if NEW_BLOBS else 'same'} bytes)")
-finally:
-    if server:
-        server.terminate()
-        server.wait()
-    shutil.rmtree(tmp, ignore_errors=True)

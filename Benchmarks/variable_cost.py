@@ -9,51 +9,27 @@ Prints each form's median time per miss and checks that all three give the same 
 A variable that changes no pixels should cost nothing wherever it stands: the planner runs it from the
 header. Needs only Python 3.
 """
-import http.client
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_delivery import RawConnection  # noqa: E402  (the delivery benchmark's client)
+from derive_server import JOBS, DeriveServer  # noqa: E402
 
 DERIVE = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 EXT = sys.argv[3] if len(sys.argv) > 3 else "jpg"
-IMAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "TestImages")
-image, public_id, transformation = (
-    ("alpha_magick_logo.png", "logo", "w_800") if EXT == "png" else ("photo_12mp.jpg", "photo", "c_fill,w_300,h_200"))
+image, public_id, transformation = JOBS[EXT]
 FORMS = {
     "at the end": lambda i: f"{transformation}/$u_{i}",
     "in the first component": lambda i: f"$v_{i},{transformation}",
     "a component in front": lambda i: f"$w_{i}/{transformation}",
 }
 
-tmp = tempfile.mkdtemp(prefix="derive-variable-cost-")
-server = None
-try:
-    subprocess.run([DERIVE, "upload", os.path.join(IMAGES, image), "--public-id", public_id, "--data", tmp],
-                   check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [DERIVE, "serve", "--data", tmp, "--host", "127.0.0.1", "--port", str(port), "--gc-interval", "0"],
-        env=dict(os.environ, DERIVE_ACCESS_LOG="0"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            health = http.client.HTTPConnection("127.0.0.1", port)
-            health.request("GET", "/health")
-            health.getresponse().read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    connection = RawConnection(port)
+with DeriveServer(DERIVE, image, public_id) as server:
+    connection = RawConnection(server.port)
     times: dict = {form: [] for form in FORMS}
     outputs = set()
     for i in range(N + 3):  # the first three are warm-up
@@ -70,8 +46,3 @@ try:
     for form, measured in times.items():
         print(f"  variable {form}: median {1000 * statistics.median(measured):.2f} ms")
     print(f"  same bytes from all three: {len(outputs) == 1}")
-finally:
-    if server:
-        server.terminate()
-        server.wait()
-    shutil.rmtree(tmp, ignore_errors=True)
