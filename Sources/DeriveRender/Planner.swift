@@ -145,14 +145,22 @@ public struct Planner: Sendable {
         component.parameters.allSatisfy { parameter in
             switch parameter {
             case .format, .quality: true
-            case .flags(let flags): flags.allSatisfy { outputFlags.contains($0.name) }
+            case .flags(let flags): flags.allSatisfy { outputFlags[$0.name] != nil }
             default: false
             }
         }
     }
 
-    /// The flags ``output(for:format:)`` reads.
-    static let outputFlags: Set<String> = ["progressive", "png8", "lossy", "keep_iptc", "strip_profile", "attachment"]
+    /// The flags that are output settings, and what each sets (``output(for:format:)``); the rest
+    /// act on pixels or layers.
+    static let outputFlags: [String: @Sendable (inout OutputOptions, Flag, ImageFormat) -> Void] = [
+        "progressive": { options, _, _ in options.progressive = true },
+        "png8": { options, _, _ in options.palette = true },
+        "lossy": { options, _, format in if format == .png { options.palette = true } },
+        "keep_iptc": { options, _, _ in options.keepMetadata = true },
+        "strip_profile": { options, _, _ in options.keepMetadata = false },
+        "attachment": { options, flag, _ in options.attachment = flag.argument ?? "" },
+    ]
 
     /// Bounded cost per request: a chain longer than the limits is refused before anything runs.
     func checkCost(_ components: [TransformComponent]) throws(RenderError) {
@@ -195,17 +203,7 @@ public struct Planner: Sendable {
         }
         var options = OutputOptions(format: format, quality: nil)
         if format.isLossy { options.quality = try Self.quality(quality, for: format, default: limits.defaultQuality) }
-        for flag in flags {
-            switch flag.name {
-            case "progressive": options.progressive = true
-            case "png8": options.palette = true
-            case "lossy": if format == .png { options.palette = true }
-            case "keep_iptc": options.keepMetadata = true
-            case "strip_profile": options.keepMetadata = false
-            case "attachment": options.attachment = flag.argument ?? ""
-            default: continue
-            }
-        }
+        for flag in flags { Self.outputFlags[flag.name]?(&options, flag, format) }
         if format == .png, options.palette, let quality {
             options.quality = try Self.quality(quality, for: .jpeg, default: 80)
         }

@@ -23,17 +23,20 @@ struct HeaderPrefix {
     /// expression needs more than the header (the pipeline then runs everything, as before).
     static func evaluate(_ components: [TransformComponent], state: ImageState) -> HeaderPrefix? {
         let walked = walk(components, state: state, blocks: [], names: headerNames)
-        guard let stop = walked.stop else { return walked.prefix }
-        guard let component = stop.component else { return nil }
-        // The first component that does more than test and define: planned here when it is
-        // plain, else left whole to the pipeline (which runs its condition and variables itself).
-        var prefix = walked.prefix
-        if Planner.isPlain(component) {
-            prefix.consumed = stop.index + 1
-            prefix.first = component
-            prefix.variables = stop.variables
+        switch walked.stop {
+        case nil: return walked.prefix
+        case .unevaluable?: return nil
+        case .acting(let index, let component, let variables)?:
+            // The first component that does more than test and define: planned here when it is
+            // plain, else left whole to the pipeline (which runs its condition and variables itself).
+            var prefix = walked.prefix
+            if Planner.isPlain(component) {
+                prefix.consumed = index + 1
+                prefix.first = component
+                prefix.variables = variables
+            }
+            return prefix
         }
-        return prefix
     }
 
     /// Names an expression may use after the first component: the original's numbers, which no
@@ -56,7 +59,7 @@ struct HeaderPrefix {
         while prefix.consumed < components.count {
             let walked = walk(
                 Array(components[prefix.consumed...]), state: state, blocks: prefix.blocks, names: tailNames)
-            guard let stop = walked.stop, let component = stop.component, neutral(component) else {
+            guard case .acting(let index, let component, let variables)? = walked.stop, neutral(component) else {
                 // Everything run; or stopped on an expression it cannot evaluate, or on a component
                 // that does something: the pipeline takes it from there.
                 prefix.consumed += walked.prefix.consumed
@@ -64,21 +67,21 @@ struct HeaderPrefix {
                 prefix.blocks = walked.prefix.blocks
                 return prefix
             }
-            prefix.consumed += stop.index + 1
-            prefix.variables = stop.variables
+            prefix.consumed += index + 1
+            prefix.variables = variables
             prefix.blocks = walked.prefix.blocks
-            state.variables = stop.variables
+            state.variables = variables
         }
         return prefix
     }
 
-    /// Where a walk stopped: at `index`, on the first active component that does more than test
-    /// and define (`component`, without its condition and variables; `variables` include its own),
-    /// or, with `component` nil, on a condition or variable it could not evaluate.
-    private struct Stop {
-        var index: Int
-        var component: TransformComponent?
-        var variables: [String: Double]
+    /// Where a walk stopped.
+    private enum Stop {
+        /// On a condition or variable it could not evaluate.
+        case unevaluable
+        /// On the first active component that does more than test and define, at `index`:
+        /// `component` without its condition and variables, `variables` including its own.
+        case acting(index: Int, component: TransformComponent, variables: [String: Double])
     }
 
     /// Runs conditions and variables from the front of `components` while every expression uses
@@ -90,7 +93,6 @@ struct HeaderPrefix {
         var prefix = HeaderPrefix(consumed: 0, first: nil, variables: state.variables, blocks: blocks)
         var state = state
         for (index, original) in components.enumerated() {
-            let halt = Stop(index: index, component: nil, variables: state.variables)
             let active = !prefix.blocks.contains(false)
             var component = original
             if let condition = original.condition {
@@ -100,7 +102,7 @@ struct HeaderPrefix {
                     var holds = false
                     if active {
                         guard let value = evaluate(expression, state: state, names: names, number: index + 1)
-                        else { return (prefix, halt) }
+                        else { return (prefix, .unevaluable) }
                         holds = value != 0
                     }
                     if standalone {
@@ -113,12 +115,12 @@ struct HeaderPrefix {
                         continue
                     }
                 case .otherwise:
-                    guard let last = prefix.blocks.popLast() else { return (prefix, halt) }
+                    guard let last = prefix.blocks.popLast() else { return (prefix, .unevaluable) }
                     prefix.blocks.append(!last)
                     prefix.consumed = index + 1
                     continue
                 case .end:
-                    guard prefix.blocks.popLast() != nil else { return (prefix, halt) }
+                    guard prefix.blocks.popLast() != nil else { return (prefix, .unevaluable) }
                     prefix.consumed = index + 1
                     continue
                 }
@@ -133,12 +135,12 @@ struct HeaderPrefix {
                 var scope = state
                 scope.variables = defined
                 guard let value = evaluate(expression, state: scope, names: names, number: index + 1)
-                else { return (prefix, halt) }
+                else { return (prefix, .unevaluable) }
                 defined[name] = value
             }
             component.parameters.removeAll { if case .variable = $0 { true } else { false } }
             if !component.parameters.isEmpty {
-                return (prefix, Stop(index: index, component: component, variables: defined))
+                return (prefix, .acting(index: index, component: component, variables: defined))
             }
             state.variables = defined
             prefix.variables = defined
